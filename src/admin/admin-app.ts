@@ -1,0 +1,86 @@
+import type { SecureContextOptions } from 'node:tls';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { registerAuditRoutes } from '../audit/audit-routes.ts';
+import { uuid7 } from '../db/uuid7.ts';
+import { ProblemSchema } from '../http/schemas.ts';
+import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
+import { registerKeyRoutes } from '../keys/key-routes.ts';
+import type { Services } from '../server/services.ts';
+import { registerAdminAuth } from './admin-auth.ts';
+import { registerAdminTokenRoutes } from './admin-token-routes.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { handleError, sendProblem } from './problem-replies.ts';
+import { registerRequestLog } from './request-log.ts';
+import { schemaCompiler } from './validation.ts';
+
+export type AdminApp = FastifyInstance;
+export type TypedAdminApp = ReturnType<AdminApp['withTypeProvider']> & FastifyInstance;
+
+const BODY_LIMIT = 1024 * 1024;
+
+/** The admin HTTP API (`/admin/v1/…`) over TLS: auth, conventions C1–C5 and C8, routes, OpenAPI. */
+export async function buildAdminApp(
+  services: Services,
+  tls: SecureContextOptions,
+  logger: Logger,
+): Promise<AdminApp> {
+  const app = Fastify({
+    https: { ...tls, minVersion: 'TLSv1.2' },
+    loggerInstance: logger.child({ component: 'admin' }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    requestIdHeader: false,
+    genReqId: () => uuid7(),
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    requestTimeout: 30_000,
+    connectionTimeout: 10_000,
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as AdminApp;
+
+  app.setValidatorCompiler(schemaCompiler());
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, 'not_found', 'No such endpoint'),
+  );
+  // JSON only (C1): anything else is a 415 before a handler runs.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+    reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+  app.addSchema(ProblemSchema);
+
+  registerAdminAuth(app, services.adminTokens);
+  registerIdempotency(app, services.database.db, services.envelope);
+  registerRequestLog(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Gatehouse admin API',
+        version: '1.0.0',
+        description: 'Manage integrators, API keys, admin tokens and the audit trail.',
+      },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ adminToken: [] }],
+    },
+  });
+
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/admin/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>() as unknown as TypedAdminApp;
+  registerIntegratorRoutes(typed, services);
+  registerKeyRoutes(typed, services);
+  registerAdminTokenRoutes(typed, services);
+  registerAuditRoutes(typed, services);
+  return app;
+}

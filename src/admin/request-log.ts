@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { redactUrl } from '../log/redact-url.ts';
+
+/** One structured line per admin request (L1): never a header, never a body. */
+export function registerRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        path: redactUrl(request.url),
+        status: reply.statusCode,
+        latency_ms: Math.round(reply.elapsedTime * 100) / 100,
+        admin_token_id: request.admin?.tokenId ?? null,
+        ip: request.ip,
+        user_agent: request.headers['user-agent'] ?? null,
+      },
+      'admin request',
+    );
+  });
+}

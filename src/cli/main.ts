@@ -1,0 +1,18 @@
+import { Command } from 'commander';
+import { registerAdminCommands } from './admin-commands.ts';
+import { registerAuditCommands } from './audit-commands.ts';
+import { registerIntegratorCommands } from './integrator-commands.ts';
+import { registerKeyCommands } from './key-commands.ts';
+import { registerServeCommand } from './serve-command.ts';
+
+const program = new Command('gatehouse')
+  .description('Gatehouse: a secure API platform (keys, OAuth, gateway, audit, webhooks)')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerIntegratorCommands(program);
+registerKeyCommands(program);
+registerAuditCommands(program);
+registerAdminCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { startGatehouse } from '../server/gatehouse.ts';
+import { firstCallHelp } from './first-call-help.ts';
+
+/** `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start Gatehouse (data path and admin API)')
+    .action(async () => {
+      let config: ReturnType<typeof loadConfig>;
+      try {
+        config = loadConfig(process.env);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const gatehouse = await startGatehouse(config, {
+        mayGenerateOwnerToken: process.stderr.isTTY === true,
+      });
+      process.stderr.write(firstCallHelp(config, gatehouse));
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await gatehouse.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}

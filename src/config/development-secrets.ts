@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Secret } from '../crypto/secret.ts';
+
+/**
+ * In development a fresh checkout must start without any setup, so the pepper and the encryption
+ * key are generated once into the data directory (mode 0600) and reused on every later start.
+ * Production mode never calls this: it requires both from the environment.
+ */
+export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encryptionKeys: Secret } {
+  const file = join(dataDir, 'development-secrets.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const generated = {
+      pepper: randomBytes(32).toString('base64url'),
+      encryption_keys: `1:${randomBytes(32).toString('base64')}`,
+    };
+    writeFileSync(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { pepper: string; encryption_keys: string };
+  return { pepper: new Secret(stored.pepper), encryptionKeys: new Secret(stored.encryption_keys) };
+}

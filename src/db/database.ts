@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Secret } from '../crypto/secret.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Schema } from './schema.ts';
+import { adaptNodeSqlite } from './sqlite-adapter.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection URL; without one the embedded SQLite file in `dataDir` is used. */
+  readonly url: Secret | null;
+  readonly dataDir: string;
+  /** Largest number of pooled PostgreSQL connections. */
+  readonly poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+/** Opens the configured database and brings its schema to the latest migration. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.url
+    ? openPostgres(options.url, options.poolSize ?? 10)
+    : openSqlite(options.dataDir);
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+function openSqlite(dataDir: string): Database {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = new DatabaseSync(join(dataDir, 'gatehouse.sqlite'), { timeout: 5000 });
+  // WAL with synchronous=NORMAL survives a process crash without losing committed transactions;
+  // only an OS crash or power loss can drop the last ones.
+  file.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(file) }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+function openPostgres(url: Secret, poolSize: number): Database {
+  const pool = new pg.Pool({
+    connectionString: url.reveal(),
+    max: poolSize,
+    // Times and counters are bigint columns holding milliseconds; they fit a JS number exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A pooled connection dropping (database restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}

@@ -1,0 +1,26 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import { adminMigration } from '../admin/admin-schema.ts';
+import { auditMigration } from '../audit/audit-schema.ts';
+import { integratorsMigration } from '../integrators/integrator-schema.ts';
+import { keysMigration } from '../keys/key-schema.ts';
+
+/**
+ * Every schema change, in the order it was made. Each concept owns its migration; names are
+ * numbered so the order never depends on file layout. Never edit a released migration: add one.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_audit': auditMigration,
+  '0002_admin': adminMigration,
+  '0003_integrators': integratorsMigration,
+  '0004_keys': keysMigration,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,7 @@
+import type { AdminTables } from '../admin/admin-schema.ts';
+import type { AuditTables } from '../audit/audit-schema.ts';
+import type { IntegratorTables } from '../integrators/integrator-schema.ts';
+import type { KeyTables } from '../keys/key-schema.ts';
+
+/** The whole database as Kysely sees it; each concept declares its own tables. */
+export interface Schema extends AuditTables, AdminTables, IntegratorTables, KeyTables {}

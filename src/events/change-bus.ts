@@ -1,0 +1,28 @@
+/** What changed: credentials of some kind, so caches holding them must drop what they hold. */
+export type ChangeTopic = 'credentials' | 'admin_tokens';
+
+export type ChangeListener = (topic: ChangeTopic) => void;
+
+/**
+ * Announces changes that caches must not miss. The in-process bus reaches this instance only; with
+ * several instances a shared transport (Redis pub/sub) relays each announcement to all of them.
+ */
+export interface ChangeBus {
+  publish(topic: ChangeTopic): void;
+  subscribe(listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}
+
+export function createLocalChangeBus(): ChangeBus {
+  const listeners = new Set<ChangeListener>();
+  return {
+    publish(topic) {
+      for (const listener of listeners) listener(topic);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: async () => listeners.clear(),
+  };
+}

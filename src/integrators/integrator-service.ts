@@ -1,0 +1,111 @@
+import type { Kysely } from 'kysely';
+import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
+import type { Schema } from '../db/schema.ts';
+import { uuid7 } from '../db/uuid7.ts';
+import type { ChangeBus } from '../events/change-bus.ts';
+import { notFound } from '../http/api-error.ts';
+import { staleVersion } from '../http/etag.ts';
+import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import { type Integrator, type IntegratorInput, toIntegrator } from './integrator.ts';
+
+export interface IntegratorServiceDeps {
+  readonly db: Kysely<Schema>;
+  readonly audit: AuditLog;
+  readonly changes: ChangeBus;
+}
+
+/** Creates, reads and replaces integrators; every change is audited in the same transaction. */
+export class IntegratorService {
+  readonly #deps: IntegratorServiceDeps;
+
+  constructor(deps: IntegratorServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async create(
+    input: Partial<IntegratorInput> & { name: string },
+    context: AuditContext,
+  ): Promise<Integrator> {
+    const now = Date.now();
+    const row = {
+      id: uuid7(now),
+      name: input.name,
+      email: input.email ?? null,
+      status: input.status ?? 'active',
+      metadata_json: JSON.stringify(input.metadata ?? {}),
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    };
+    const integrator = toIntegrator(row);
+    await this.#deps.db.transaction().execute(async (trx) => {
+      await trx.insertInto('integrators').values(row).execute();
+      await this.#deps.audit.append(trx, {
+        ...context,
+        action: 'integrator.create',
+        target: { type: 'integrator', id: row.id },
+        after: integrator,
+      });
+    });
+    return integrator;
+  }
+
+  async get(id: string, db: Kysely<Schema> = this.#deps.db): Promise<Integrator> {
+    const row = await db.selectFrom('integrators').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('Integrator');
+    return toIntegrator(row);
+  }
+
+  async list(limit: number, cursor: string | undefined): Promise<Page<Integrator>> {
+    let query = this.#deps.db
+      .selectFrom('integrators')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
+    if (cursor !== undefined) query = query.where('id', '<', decodeCursor<string>(cursor, 'string'));
+    return pageOf(await query.execute(), limit, toIntegrator, (row) => row.id);
+  }
+
+  /** Replaces the writable fields; disabling stops every credential of the integrator at once. */
+  async replace(
+    id: string,
+    input: IntegratorInput,
+    expectedVersion: number | undefined,
+    context: AuditContext,
+  ): Promise<Integrator> {
+    const updated = await this.#deps.db.transaction().execute(async (trx) => {
+      const before = await this.get(id, trx);
+      if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion();
+      const now = Date.now();
+      const result = await trx
+        .updateTable('integrators')
+        .set({
+          name: input.name,
+          email: input.email,
+          status: input.status,
+          metadata_json: JSON.stringify(input.metadata),
+          version: before.version + 1,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('version', '=', before.version)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw staleVersion();
+      const after = await this.get(id, trx);
+      const action =
+        before.status === after.status
+          ? 'integrator.update'
+          : `integrator.${after.status === 'disabled' ? 'disable' : 'enable'}`;
+      await this.#deps.audit.append(trx, {
+        ...context,
+        action,
+        target: { type: 'integrator', id },
+        before,
+        after,
+      });
+      return after;
+    });
+    this.#deps.changes.publish('credentials');
+    return updated;
+  }
+}

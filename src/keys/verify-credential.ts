@@ -1,0 +1,211 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { digestsEqual } from '../crypto/constant-time.ts';
+import { parseCredential } from '../crypto/key-format.ts';
+import type { KeyedHasher } from '../crypto/keyed-hash.ts';
+import type { Schema } from '../db/schema.ts';
+import type { ChangeBus } from '../events/change-bus.ts';
+import { createIpAllowlist, type IpAllowlist } from '../net/ip-allowlist.ts';
+import {
+  type Environment,
+  MARKER_ENVIRONMENT,
+  type RateLimit,
+  REFILL_INTERVAL_MS,
+  type RefillInterval,
+} from './api-key.ts';
+import { CredentialCache } from './credential-cache.ts';
+import { consumeUse } from './usage-cap.ts';
+
+export type VerifyFailureReason =
+  | 'malformed'
+  | 'unknown'
+  | 'revoked'
+  | 'expired'
+  | 'ip_not_allowed'
+  | 'wrong_environment'
+  | 'integrator_disabled'
+  | 'usage_exhausted';
+
+/** Who a verified API key belongs to and what it may do. */
+export interface VerifiedCredential {
+  readonly kind: 'api_key';
+  readonly id: string;
+  readonly integratorId: string;
+  readonly environment: Environment;
+  readonly scopes: readonly string[];
+  readonly rateLimit: RateLimit | null;
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly credential: VerifiedCredential }
+  | {
+      readonly ok: false;
+      readonly reason: VerifyFailureReason;
+      /** Set when the secret matched a key, so failures can be attributed (never the secret itself). */
+      readonly credentialId?: string;
+      readonly integratorId?: string;
+    };
+
+export interface VerifyOptions {
+  /** The client address, checked against the key's allowlist. */
+  readonly ip: string;
+  /** The environment the caller serves; a key of another environment is refused. */
+  readonly environment?: Environment;
+}
+
+/** What the cache holds for one secret: everything a check needs, nothing secret. */
+interface KnownSecret {
+  readonly hash: Buffer;
+  readonly secretExpiresAt: number | null;
+  readonly credential: VerifiedCredential;
+  readonly keyExpiresAt: number | null;
+  readonly revoked: boolean;
+  readonly integratorActive: boolean;
+  readonly allowlist: IpAllowlist;
+  readonly usage: {
+    refillAmount: number | null;
+    refillIntervalMs: number | null;
+    refilledAt: number | null;
+  } | null;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Verifies presented API keys on the request path. The checksum rejects typos without I/O; known
+ * secrets are served from memory until a change is announced on the bus or the TTL passes.
+ */
+export class CredentialVerifier {
+  readonly #db: Kysely<Schema>;
+  readonly #hasher: KeyedHasher;
+  readonly #keyPrefix: string;
+  readonly #logger: Logger;
+  readonly #cache: CredentialCache<KnownSecret | null>;
+  readonly #touched = new Map<string, number>();
+
+  constructor(deps: {
+    db: Kysely<Schema>;
+    hasher: KeyedHasher;
+    keyPrefix: string;
+    changes: ChangeBus;
+    cacheTtlMs: number;
+    logger: Logger;
+  }) {
+    this.#db = deps.db;
+    this.#hasher = deps.hasher;
+    this.#keyPrefix = deps.keyPrefix;
+    this.#logger = deps.logger;
+    this.#cache = new CredentialCache(deps.cacheTtlMs);
+    deps.changes.subscribe((topic) => {
+      if (topic === 'credentials') this.#cache.clear();
+    });
+  }
+
+  async verify(presented: string, options: VerifyOptions, now = Date.now()): Promise<VerifyResult> {
+    const parsed = parseCredential(presented);
+    if (!parsed.ok || parsed.credential.prefix !== this.#keyPrefix) return { ok: false, reason: 'malformed' };
+    if (MARKER_ENVIRONMENT[parsed.credential.marker] === undefined) return { ok: false, reason: 'malformed' };
+
+    const digest = this.#hasher.digest(presented);
+    const hash = digest.toString('base64url');
+    let known = this.#cache.get(hash, now);
+    if (known === undefined) {
+      const generation = this.#cache.generation;
+      known = await this.#load(hash);
+      this.#cache.set(hash, known, now, generation);
+    }
+    if (known === null || !digestsEqual(known.hash, digest)) return { ok: false, reason: 'unknown' };
+
+    const { credential } = known;
+    const fail = (reason: VerifyFailureReason): VerifyResult => ({
+      ok: false,
+      reason,
+      credentialId: credential.id,
+      integratorId: credential.integratorId,
+    });
+    if (known.revoked) return fail('revoked');
+    if (!known.integratorActive) return fail('integrator_disabled');
+    if (
+      (known.keyExpiresAt !== null && known.keyExpiresAt <= now) ||
+      (known.secretExpiresAt !== null && known.secretExpiresAt <= now)
+    ) {
+      return fail('expired');
+    }
+    if (options.environment !== undefined && options.environment !== credential.environment)
+      return fail('wrong_environment');
+    if (!known.allowlist.allows(options.ip)) return fail('ip_not_allowed');
+    if (known.usage !== null && !(await consumeUse(this.#db, credential.id, known.usage, now)))
+      return fail('usage_exhausted');
+    this.#touch(credential.id, now);
+    return { ok: true, credential };
+  }
+
+  async #load(hash: string): Promise<KnownSecret | null> {
+    const row = await this.#db
+      .selectFrom('api_key_secrets as s')
+      .innerJoin('api_keys as k', 'k.id', 's.key_id')
+      .innerJoin('integrators as i', 'i.id', 'k.integrator_id')
+      .select([
+        's.secret_hash',
+        's.expires_at as secret_expires_at',
+        'k.id',
+        'k.integrator_id',
+        'k.environment',
+        'k.scopes_json',
+        'k.allowed_ips_json',
+        'k.expires_at',
+        'k.revoked_at',
+        'k.rate_limit_json',
+        'k.usage_remaining',
+        'k.usage_refill_amount',
+        'k.usage_refill_interval',
+        'k.usage_refilled_at',
+        'i.status as integrator_status',
+      ])
+      .where('s.secret_hash', '=', hash)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      hash: Buffer.from(row.secret_hash, 'base64url'),
+      secretExpiresAt: row.secret_expires_at,
+      credential: Object.freeze({
+        kind: 'api_key',
+        id: row.id,
+        integratorId: row.integrator_id,
+        environment: row.environment as Environment,
+        scopes: Object.freeze(JSON.parse(row.scopes_json) as string[]),
+        rateLimit: row.rate_limit_json === null ? null : (JSON.parse(row.rate_limit_json) as RateLimit),
+      }),
+      keyExpiresAt: row.expires_at,
+      revoked: row.revoked_at !== null,
+      integratorActive: row.integrator_status === 'active',
+      allowlist: createIpAllowlist(JSON.parse(row.allowed_ips_json) as string[]),
+      usage:
+        row.usage_remaining === null
+          ? null
+          : {
+              refillAmount: row.usage_refill_amount,
+              refillIntervalMs:
+                row.usage_refill_interval === null
+                  ? null
+                  : REFILL_INTERVAL_MS[row.usage_refill_interval as RefillInterval],
+              refilledAt: row.usage_refilled_at,
+            },
+    };
+  }
+
+  /** Records last use at most once a minute per key, off the request path. */
+  #touch(id: string, now: number): void {
+    if (now - (this.#touched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.#touched.set(id, now);
+    this.#db
+      .updateTable('api_keys')
+      .set({ last_used_at: now })
+      .where('id', '=', id)
+      .execute()
+      .catch((error: unknown) => {
+        this.#touched.delete(id);
+        this.#logger.warn({ err: error, credential_id: id }, 'could not record last use of a key');
+      });
+  }
+}

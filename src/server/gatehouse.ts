@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import { buildAdminApp } from '../admin/admin-app.ts';
+import type { Config } from '../config/config.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { loadTlsCredentials } from '../tls/tls-credentials.ts';
+import { createDataListener } from './data-listener.ts';
+import { createServices, type Services } from './services.ts';
+
+export interface RunningGatehouse {
+  readonly services: Services;
+  readonly adminUrl: string;
+  readonly dataUrl: string;
+  /** The CA file to trust when the development certificate is in use. */
+  readonly developmentCaFile: string | null;
+  /** An owner token generated at this start (no GATEHOUSE_ADMIN_TOKEN and no token yet). */
+  readonly generatedOwnerToken: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Whether an owner token may be generated when none exists (only when it can be shown to a person). */
+  readonly mayGenerateOwnerToken?: boolean;
+}
+
+/** Starts Gatehouse: storage, the admin API and the data path, each over TLS. */
+export async function startGatehouse(config: Config, options: StartOptions = {}): Promise<RunningGatehouse> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const tls = await loadTlsCredentials(config);
+  const services = await createServices(config, logger);
+  try {
+    let generatedOwnerToken: string | undefined;
+    if (config.adminToken || options.mayGenerateOwnerToken) {
+      generatedOwnerToken = await services.adminTokens.ensureOwnerToken(config.adminToken);
+    }
+    const admin = await buildAdminApp(services, tls, logger);
+    await admin.listen({ host: config.admin.host, port: config.admin.port });
+    const data = createDataListener(tls);
+    await new Promise<void>((resolve, reject) => {
+      data.once('error', reject);
+      data.listen(config.data.port, config.data.host, () => resolve());
+    });
+    const urlOf = (address: AddressInfo) =>
+      `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
+    const adminUrl = urlOf(admin.server.address() as AddressInfo);
+    const dataUrl = urlOf(data.address() as AddressInfo);
+    logger.info(
+      { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },
+      'gatehouse started',
+    );
+    return {
+      services,
+      adminUrl,
+      dataUrl,
+      developmentCaFile: tls.developmentCaFile,
+      generatedOwnerToken,
+      async close() {
+        data.closeAllConnections();
+        await new Promise<void>((resolve) => data.close(() => resolve()));
+        await admin.close();
+        await services.close();
+        logger.flush?.();
+      },
+    };
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/config.ts';
+import { generateCredential } from '../../src/crypto/key-format.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { type RunningGatehouse, startGatehouse } from '../../src/server/gatehouse.ts';
+import { logFile, recordSecret } from './artifacts.ts';
+import { createHttpsClient, type HttpResponse, type RequestOptions } from './https-client.ts';
+import { createTestPostgres } from './postgres.ts';
+
+export interface TestServer {
+  readonly gatehouse: RunningGatehouse;
+  readonly adminUrl: string;
+  readonly dataUrl: string;
+  readonly ca: Buffer;
+  readonly ownerToken: string;
+  readonly dataDir: string;
+  /** A request to the admin API with the owner token unless `token` says otherwise (null: none). */
+  admin(
+    method: string,
+    path: string,
+    options?: RequestOptions & { token?: string | null },
+  ): Promise<HttpResponse>;
+  /** A request to the data path. */
+  data(path: string, options?: RequestOptions): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  readonly database?: 'sqlite' | 'postgres';
+  readonly env?: Record<string, string>;
+  readonly name?: string;
+}
+
+/**
+ * Starts a real Gatehouse on ephemeral ports over TLS, with fresh secrets, its own data directory
+ * and its log captured to the run's artifacts. Every secret it creates is recorded for the leak scan.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const postgres = options.database === 'postgres' ? await createTestPostgres() : undefined;
+  if (options.database === 'postgres' && !postgres) throw new Error('PostgreSQL is not reachable');
+  const ownerToken = recordSecret(generateCredential('gate', 'admin'));
+  const pepper = recordSecret(randomBytes(32).toString('base64url'));
+  const encryptionKey = randomBytes(32).toString('base64');
+  recordSecret(encryptionKey);
+  const env: Record<string, string> = {
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_PORT: '0',
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_ADMIN_PORT: '0',
+    GATEHOUSE_ADMIN_TOKEN: ownerToken,
+    GATEHOUSE_PEPPER: pepper,
+    GATEHOUSE_ENCRYPTION_KEYS: `1:${encryptionKey}`,
+    GATEHOUSE_LOG_LEVEL: 'debug',
+    ...(postgres ? { GATEHOUSE_DATABASE_URL: postgres.url.reveal() } : {}),
+    ...options.env,
+  };
+  const log = logFile(options.name ?? 'server');
+  const gatehouse = await startGatehouse(loadConfig(env), {
+    logger: createLogger({ level: 'debug', destination: log }),
+  });
+  const ca = readFileSync(gatehouse.developmentCaFile as string);
+  const client = createHttpsClient(ca);
+
+  return {
+    gatehouse,
+    adminUrl: gatehouse.adminUrl,
+    dataUrl: gatehouse.dataUrl,
+    ca,
+    ownerToken,
+    dataDir,
+    async admin(method, path, requestOptions = {}) {
+      const { token = ownerToken, ...rest } = requestOptions;
+      const headers = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...rest.headers };
+      const response = await client.send(`${gatehouse.adminUrl}${path}`, { ...rest, method, headers });
+      for (const field of ['key', 'token']) {
+        if (typeof response.json?.[field] === 'string') recordSecret(response.json[field]);
+      }
+      return response;
+    },
+    data: (path, requestOptions) => client.send(`${gatehouse.dataUrl}${path}`, requestOptions),
+    async close() {
+      await client.close();
+      await gatehouse.close();
+      await new Promise((resolve) => log.end(resolve));
+      await postgres?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
