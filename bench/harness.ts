@@ -38,7 +38,8 @@ export function printComparison(title: string, baseline: Measurement, others: re
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${title}`);
   for (const row of rows) {
-    const ratio = row === baseline ? 'baseline' : `${(row.opsPerSecond / baseline.opsPerSecond).toFixed(3)} × baseline`;
+    const ratio =
+      row === baseline ? 'baseline' : `${(row.opsPerSecond / baseline.opsPerSecond).toFixed(3)} × baseline`;
     console.log(`  ${row.name.padEnd(width)}  ${formatRate(row.opsPerSecond).padStart(12)}/s  ${ratio}`);
   }
 }

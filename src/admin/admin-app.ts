@@ -1,6 +1,5 @@
 import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
@@ -8,6 +7,7 @@ import { uuid7 } from '../db/uuid7.ts';
 import { ProblemSchema } from '../http/schemas.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
+import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import type { Services } from '../server/services.ts';
 import { registerAdminAuth } from './admin-auth.ts';
 import { registerAdminTokenRoutes } from './admin-token-routes.ts';
@@ -17,7 +17,6 @@ import { registerRequestLog } from './request-log.ts';
 import { schemaCompiler } from './validation.ts';
 
 export type AdminApp = FastifyInstance;
-export type TypedAdminApp = ReturnType<AdminApp['withTypeProvider']> & FastifyInstance;
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -77,10 +76,10 @@ export async function buildAdminApp(
     app.swagger(),
   );
 
-  const typed = app.withTypeProvider<TypeBoxTypeProvider>() as unknown as TypedAdminApp;
-  registerIntegratorRoutes(typed, services);
-  registerKeyRoutes(typed, services);
-  registerAdminTokenRoutes(typed, services);
-  registerAuditRoutes(typed, services);
+  registerIntegratorRoutes(app, services);
+  registerKeyRoutes(app, services);
+  registerAdminTokenRoutes(app, services);
+  registerAuditRoutes(app, services);
+  registerSecurityEventRoutes(app, services);
   return app;
 }

@@ -3,6 +3,7 @@ import { adminMigration } from '../admin/admin-schema.ts';
 import { auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
+import { monitorMigration } from '../monitor/security-event-schema.ts';
 
 /**
  * Every schema change, in the order it was made. Each concept owns its migration; names are
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_admin': adminMigration,
   '0003_integrators': integratorsMigration,
   '0004_keys': keysMigration,
+  '0005_monitor': monitorMigration,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -2,6 +2,7 @@ import type { AdminTables } from '../admin/admin-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
+import type { MonitorTables } from '../monitor/security-event-schema.ts';
 
 /** The whole database as Kysely sees it; each concept declares its own tables. */
-export interface Schema extends AuditTables, AdminTables, IntegratorTables, KeyTables {}
+export interface Schema extends AuditTables, AdminTables, IntegratorTables, KeyTables, MonitorTables {}

@@ -9,6 +9,7 @@ import { IntegratorService } from '../integrators/integrator-service.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
 import type { Logger } from '../log/logger.ts';
+import { SecurityEvents } from '../monitor/security-events.ts';
 
 /** Everything the listeners and the CLI work with, wired once (the composition root). */
 export interface Services {
@@ -22,6 +23,7 @@ export interface Services {
   readonly keys: KeyService;
   readonly credentials: CredentialVerifier;
   readonly adminTokens: AdminTokenService;
+  readonly securityEvents: SecurityEvents;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       logger,
     }),
     adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
+    securityEvents: new SecurityEvents(db, logger),
     async close() {
       await changes.close();
       await database.close();

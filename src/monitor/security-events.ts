@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Schema } from '../db/schema.ts';
+import { uuid7 } from '../db/uuid7.ts';
+import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import { redactCredentials } from '../log/redact-credentials.ts';
+import type { SecurityEventTable } from './security-event-schema.ts';
+
+/** Security event types (L4). New detectors add their names here. */
+export type SecurityEventType =
+  | 'credential_over_plain_http'
+  | 'authentication_failed'
+  | 'webhook_endpoint_disabled'
+  | 'oauth_client_authentication_failed'
+  | (string & {});
+
+export interface SecurityEventInput {
+  readonly event: SecurityEventType;
+  /** The part of Gatehouse that saw it: gateway, oauth, webhooks, admin. */
+  readonly source: string;
+  readonly credentialId?: string | null;
+  readonly integratorId?: string | null;
+  readonly ip?: string | null;
+  /** Context for people; never a secret (strings shaped like credentials are redacted anyway). */
+  readonly details?: Record<string, unknown>;
+}
+
+export interface SecurityEvent {
+  id: string;
+  timestamp: string;
+  event: string;
+  source: string;
+  credential_id: string | null;
+  integrator_id: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Structured, stored security events (L4): the raw material for alerts and incident timelines. */
+export class SecurityEvents {
+  readonly #db: Kysely<Schema>;
+  readonly #logger: Logger;
+
+  constructor(db: Kysely<Schema>, logger: Logger) {
+    this.#db = db;
+    this.#logger = logger.child({ component: 'security' });
+  }
+
+  /** Stores and logs an event. Never throws: losing the request because monitoring failed is worse. */
+  async record(input: SecurityEventInput, now = Date.now()): Promise<void> {
+    const row: SecurityEventTable = {
+      id: uuid7(now),
+      created_at: now,
+      event: input.event,
+      source: input.source,
+      credential_id: input.credentialId ?? null,
+      integrator_id: input.integratorId ?? null,
+      ip: input.ip ?? null,
+      details_json: redactCredentials(JSON.stringify(input.details ?? {})),
+    };
+    this.#logger.warn(
+      {
+        security_event: row.event,
+        source: row.source,
+        credential_id: row.credential_id,
+        integrator_id: row.integrator_id,
+        ip: row.ip,
+      },
+      'security event',
+    );
+    try {
+      await this.#db.insertInto('security_events').values(row).execute();
+    } catch (error) {
+      this.#logger.error({ err: error, security_event: row.event }, 'could not store a security event');
+    }
+  }
+
+  async list(query: {
+    limit: number;
+    cursor?: string | undefined;
+    event?: string | undefined;
+    credentialId?: string | undefined;
+  }): Promise<Page<SecurityEvent>> {
+    let select = this.#db
+      .selectFrom('security_events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1);
+    if (query.cursor !== undefined)
+      select = select.where('id', '<', decodeCursor<string>(query.cursor, 'string'));
+    if (query.event !== undefined) select = select.where('event', '=', query.event);
+    if (query.credentialId !== undefined) select = select.where('credential_id', '=', query.credentialId);
+    return pageOf(await select.execute(), query.limit, toSecurityEvent, (row) => row.id);
+  }
+}
+
+function toSecurityEvent(row: SecurityEventTable): SecurityEvent {
+  return {
+    id: row.id,
+    timestamp: new Date(row.created_at).toISOString(),
+    event: row.event,
+    source: row.source,
+    credential_id: row.credential_id,
+    integrator_id: row.integrator_id,
+    ip: row.ip,
+    details: JSON.parse(row.details_json) as Record<string, unknown>,
+  };
+}
