@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Keyring } from '../crypto/envelope.ts';
 import { isValidPrefix } from '../crypto/key-format.ts';
 import type { Secret } from '../crypto/secret.ts';
+import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
 import { loadDevelopmentSecrets } from './development-secrets.ts';
 import { parseEncryptionKeys } from './encryption-keys.ts';
 import { type Env, EnvReader, looksLikePlaceholder } from './env-reader.ts';
@@ -24,6 +25,8 @@ export interface Config {
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
   readonly databaseUrl: Secret | null;
   readonly redisUrl: Secret | null;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. */
+  readonly redisKeyPrefix: string;
   readonly pepper: Secret;
   readonly keyring: Keyring;
   readonly adminToken: Secret | null;
@@ -31,6 +34,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How long a verified credential may be served from memory when no change was announced. */
   readonly credentialCacheTtlMs: number;
+  /** The data path: routes, upstreams, limits (`GATEHOUSE_CONFIG_FILE` and friends). */
+  readonly gateway: GatewayConfig;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +114,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const credentialCacheTtlMs = read.integer('GATEHOUSE_CREDENTIAL_CACHE_TTL_MS', 1000, 0, 3_600_000);
   const databaseUrl = read.secret('GATEHOUSE_DATABASE_URL') ?? null;
   const redisUrl = read.secret('GATEHOUSE_REDIS_URL') ?? null;
+  const redisKeyPrefix = read.string('GATEHOUSE_REDIS_KEY_PREFIX', 'gatehouse');
+  const gateway = readGatewayConfig(read, cwd);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
@@ -128,11 +135,13 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     tls: certFile !== undefined && keyFile !== undefined ? Object.freeze({ certFile, keyFile }) : null,
     databaseUrl,
     redisUrl,
+    redisKeyPrefix,
     pepper: pepper as Secret,
     keyring,
     adminToken: adminToken ?? null,
     keyPrefix,
     logLevel,
     credentialCacheTtlMs,
+    gateway,
   });
 }

@@ -1,15 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { Config } from '../config/config.ts';
+import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
+import { startGateway } from '../gateway/start-gateway.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
-import { createDataListener } from './data-listener.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface RunningGatehouse {
   readonly services: Services;
   readonly adminUrl: string;
   readonly dataUrl: string;
+  /** The plain-HTTP refusal listener (`GATEHOUSE_HTTP_PORT`), when open. */
+  readonly plainHttpUrl: string | null;
   /** The CA file to trust when the development certificate is in use. */
   readonly developmentCaFile: string | null;
   /** An owner token generated at this start (no GATEHOUSE_ADMIN_TOKEN and no token yet). */
@@ -35,15 +38,27 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     }
     const admin = await buildAdminApp(services, tls, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port });
-    const data = createDataListener(tls);
-    await new Promise<void>((resolve, reject) => {
-      data.once('error', reject);
-      data.listen(config.data.port, config.data.host, () => resolve());
+    const data = await startGateway({
+      config,
+      tls,
+      logger,
+      strategies: [
+        createApiKeyStrategy({
+          verifier: services.credentials,
+          keys: services.keys,
+          keyPrefix: config.keyPrefix,
+        }),
+      ],
+      securityEvents: services.securityEvents,
+      redis: services.redis,
+    }).catch(async (error: unknown) => {
+      await admin.close();
+      throw error;
     });
     const urlOf = (address: AddressInfo) =>
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
-    const dataUrl = urlOf(data.address() as AddressInfo);
+    const dataUrl = data.url;
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },
       'gatehouse started',
@@ -52,11 +67,11 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       services,
       adminUrl,
       dataUrl,
+      plainHttpUrl: data.plainHttpUrl,
       developmentCaFile: tls.developmentCaFile,
       generatedOwnerToken,
       async close() {
-        data.closeAllConnections();
-        await new Promise<void>((resolve) => data.close(() => resolve()));
+        await data.close();
         await admin.close();
         await services.close();
         logger.flush?.();

@@ -4,7 +4,9 @@ import type { Config } from '../config/config.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { createKeyedHasher, deriveKey } from '../crypto/keyed-hash.ts';
 import { type Database, openDatabase } from '../db/database.ts';
+import { connectRedis, type Redis } from '../db/redis.ts';
 import { type ChangeBus, createLocalChangeBus } from '../events/change-bus.ts';
+import { createRedisChangeBus } from '../events/redis-change-bus.ts';
 import { IntegratorService } from '../integrators/integrator-service.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
@@ -16,6 +18,8 @@ export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: Database;
+  /** Set when `GATEHOUSE_REDIS_URL` is: shared rate limits and the cross-instance change bus. */
+  readonly redis: Redis | null;
   readonly envelope: Envelope;
   readonly changes: ChangeBus;
   readonly audit: AuditLog;
@@ -30,7 +34,18 @@ export interface Services {
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
-  const changes = createLocalChangeBus();
+  let redis: Redis | null = null;
+  let changes: ChangeBus;
+  try {
+    redis = config.redisUrl ? await connectRedis(config.redisUrl, { name: 'gatehouse', logger }) : null;
+    changes = redis
+      ? await createRedisChangeBus({ redis, prefix: config.redisKeyPrefix, logger })
+      : createLocalChangeBus();
+  } catch (error) {
+    redis?.disconnect();
+    await database.close();
+    throw error;
+  }
   const audit = new AuditLog(database.dialect, deriveKey(config.pepper, 'audit-chain'));
   const hasher = createKeyedHasher(config.pepper, 'credential-hash');
   const keyPrefix = config.keyPrefix;
@@ -38,6 +53,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     config,
     logger,
     database,
+    redis,
     envelope: createEnvelope(config.keyring),
     changes,
     audit,
@@ -55,6 +71,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     securityEvents: new SecurityEvents(db, logger),
     async close() {
       await changes.close();
+      await redis?.quit().catch(() => redis?.disconnect());
       await database.close();
     },
   };

@@ -1,0 +1,96 @@
+import type { Actor } from '../audit/audit-log.ts';
+import type { KeyService } from '../keys/key-service.ts';
+import type {
+  CredentialVerifier,
+  VerifiedCredential,
+  VerifyFailureReason,
+  VerifyResult,
+} from '../keys/verify-credential.ts';
+import type { AuthFailure, AuthOutcome, AuthStrategy, Caller } from './auth-strategy.ts';
+
+const FAILURES: Readonly<Record<VerifyFailureReason, AuthFailure>> = {
+  malformed: {
+    status: 401,
+    code: 'key_malformed',
+    detail: 'The API key is not well-formed; check it for a typo',
+  },
+  unknown: { status: 401, code: 'key_unknown', detail: 'The API key is not recognised' },
+  revoked: { status: 401, code: 'key_revoked', detail: 'The API key has been revoked' },
+  expired: { status: 401, code: 'key_expired', detail: 'The API key has expired' },
+  ip_not_allowed: {
+    status: 403,
+    code: 'ip_not_allowed',
+    detail: 'The API key may not be used from this address',
+  },
+  wrong_environment: {
+    status: 403,
+    code: 'wrong_environment',
+    detail: 'The API key belongs to another environment than this endpoint serves',
+  },
+  integrator_disabled: {
+    status: 403,
+    code: 'integrator_disabled',
+    detail: 'The account this API key belongs to is disabled',
+  },
+  usage_exhausted: {
+    status: 429,
+    code: 'usage_exhausted',
+    detail: 'The API key has used up its allowance of requests',
+  },
+};
+
+const SYSTEM: Actor = Object.freeze({ type: 'system', id: null, name: 'gatehouse' });
+
+/**
+ * API keys as a strategy: `X-API-Key: <key>`, or `Authorization: Bearer <key>` when the value has
+ * the shape of a key of this deployment's prefix (any other Bearer value is left to the next
+ * strategy, e.g. OAuth access tokens).
+ *
+ * @example
+ * const strategies = [createApiKeyStrategy({ verifier: services.credentials, keys: services.keys, keyPrefix: 'gate' })];
+ */
+export function createApiKeyStrategy(deps: {
+  verifier: CredentialVerifier;
+  keys: KeyService;
+  keyPrefix: string;
+}): AuthStrategy {
+  const keyShape = new RegExp(`^${deps.keyPrefix}_[a-z]{2,10}_[0-9A-Za-z]{49}$`);
+  const callers = new WeakMap<VerifiedCredential, Caller>();
+  const toOutcome = (result: VerifyResult): AuthOutcome => {
+    if (!result.ok)
+      return {
+        ok: false,
+        failure: FAILURES[result.reason],
+        credentialId: result.credentialId,
+        integratorId: result.integratorId,
+      };
+    let caller = callers.get(result.credential);
+    if (caller === undefined) {
+      const { id, integratorId, environment, scopes, rateLimit } = result.credential;
+      caller = Object.freeze({
+        kind: 'api_key',
+        credentialId: id,
+        integratorId,
+        environment,
+        scopes,
+        rateLimit,
+      });
+      callers.set(result.credential, caller);
+    }
+    return { ok: true, caller };
+  };
+  return {
+    name: 'api_key',
+    authenticate(credential, context) {
+      if (credential.via === 'bearer' && !keyShape.test(credential.value)) return null;
+      const options =
+        context.environment === undefined
+          ? { ip: context.ip }
+          : { ip: context.ip, environment: context.environment };
+      return deps.verifier.verify(credential.value, options).then(toOutcome);
+    },
+    async revokeExposed(credentialId, reason) {
+      await deps.keys.revoke(credentialId, reason, { actor: SYSTEM });
+    },
+  };
+}

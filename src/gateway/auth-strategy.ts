@@ -1,0 +1,89 @@
+import type { Environment, RateLimit } from '../keys/api-key.ts';
+import type { PresentedCredential } from './presented-credential.ts';
+
+/** Who is calling, whatever kind of credential proved it: what the pipeline authorizes and forwards. */
+export interface Caller {
+  /** `api_key` now; the OAuth work adds `oauth_access_token`. */
+  readonly kind: string;
+  readonly credentialId: string;
+  readonly integratorId: string;
+  readonly environment: Environment;
+  readonly scopes: readonly string[];
+  /** This credential's own token bucket; null means the gateway default. */
+  readonly rateLimit: RateLimit | null;
+}
+
+/** Why a credential is refused: a stable `code` for clients and text safe to show anyone. */
+export interface AuthFailure {
+  /** 401: not authenticated (bad or unknown credential); 403: known but not allowed here; 429: used up. */
+  readonly status: 401 | 403 | 429;
+  readonly code: string;
+  readonly detail: string;
+}
+
+export type AuthOutcome =
+  | { readonly ok: true; readonly caller: Caller }
+  | {
+      readonly ok: false;
+      readonly failure: AuthFailure;
+      /** Set when the credential was identified (never the secret): for the log and exposure handling. */
+      readonly credentialId?: string | undefined;
+      readonly integratorId?: string | undefined;
+    };
+
+export interface AuthContext {
+  /** The client address (after trusted-proxy resolution), for IP allowlists. */
+  readonly ip: string;
+  /** Set when the request came to a host that serves one environment only. */
+  readonly environment: Environment | undefined;
+}
+
+/**
+ * One way of proving who is calling. The gateway offers each presented credential to its
+ * strategies in order; the first that recognises it decides.
+ */
+export interface AuthStrategy {
+  readonly name: string;
+  /**
+   * The outcome for a credential of this strategy's kind, or `null`, synchronously, when the
+   * credential is not of its kind (the next strategy is asked).
+   */
+  authenticate(credential: PresentedCredential, context: AuthContext): Promise<AuthOutcome> | null;
+  /** Revokes a credential that was exposed (seen over plain HTTP), when the operator asked for that. */
+  revokeExposed?(credentialId: string, reason: string): Promise<void>;
+}
+
+const NOT_RECOGNISED: AuthOutcome = Object.freeze({
+  ok: false,
+  failure: Object.freeze({
+    status: 401,
+    code: 'invalid_token',
+    detail: 'The credential is not recognised',
+  } as const),
+});
+
+/** Offers a credential to each strategy in turn; a credential no strategy claims is invalid. */
+export function authenticate(
+  strategies: readonly AuthStrategy[],
+  credential: PresentedCredential,
+  context: AuthContext,
+): Promise<AuthOutcome> | AuthOutcome {
+  for (let i = 0; i < strategies.length; i++) {
+    const outcome = (strategies[i] as AuthStrategy).authenticate(credential, context);
+    if (outcome !== null) return outcome;
+  }
+  return NOT_RECOGNISED;
+}
+
+/** The strategy that claims a credential, for exposure handling. */
+export function strategyFor(
+  strategies: readonly AuthStrategy[],
+  credential: PresentedCredential,
+  context: AuthContext,
+): { strategy: AuthStrategy; outcome: Promise<AuthOutcome> } | null {
+  for (const strategy of strategies) {
+    const outcome = strategy.authenticate(credential, context);
+    if (outcome !== null) return { strategy, outcome };
+  }
+  return null;
+}

@@ -1,0 +1,402 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { Environment, RateLimit } from '../keys/api-key.ts';
+import { pathPatternProblem, type RouteRule } from './route-table.ts';
+
+/** What the declarative gateway file (`gatehouse.config.json` / `.yaml`) says. Never a secret. */
+export interface GatewayFile {
+  readonly environments: Readonly<Record<Environment, EnvironmentRule>>;
+  readonly routes: readonly RouteRule[];
+  readonly rateLimits: { readonly perCredential: RateLimit | null; readonly perIp: RateLimit | null };
+  readonly limits: TrafficLimits;
+  readonly upstreamTimeouts: UpstreamTimeouts;
+  readonly plainHttp: { readonly revokeExposedCredentials: boolean };
+}
+
+export interface EnvironmentRule {
+  /** Base URL of this environment's upstream; null when not set here. */
+  readonly upstream: string | null;
+  /** Host names that serve only this environment: a key of another environment is refused there. */
+  readonly hosts: readonly string[];
+}
+
+export interface TrafficLimits {
+  readonly maxBodyBytes: number;
+  readonly maxHeaderBytes: number;
+  readonly maxHeaders: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface UpstreamTimeouts {
+  readonly connectMs: number;
+  readonly headersMs: number;
+  readonly bodyMs: number;
+}
+
+export const DEFAULT_GATEWAY_FILE: GatewayFile = deepFreeze({
+  environments: { production: { upstream: null, hosts: [] }, sandbox: { upstream: null, hosts: [] } },
+  routes: [],
+  rateLimits: {
+    perCredential: { requests_per_second: 50, burst: 100 },
+    perIp: { requests_per_second: 100, burst: 200 },
+  },
+  limits: {
+    maxBodyBytes: 1024 * 1024,
+    maxHeaderBytes: 16 * 1024,
+    maxHeaders: 100,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5_000,
+  },
+  upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 },
+  plainHttp: { revokeExposedCredentials: false },
+});
+
+const DEFAULT_NAMES = ['gatehouse.config.json', 'gatehouse.config.yaml', 'gatehouse.config.yml'];
+
+/** The file to read: the one named (must exist), else the first default name present in `cwd`, else none. */
+export function findGatewayFile(named: string | undefined, cwd: string): string | null {
+  if (named !== undefined) return resolve(cwd, named);
+  for (const name of DEFAULT_NAMES) {
+    const candidate = resolve(cwd, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** Reads and validates the file; every problem names the file and the path inside it. */
+export function loadGatewayFile(file: string): { value: GatewayFile; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { value: DEFAULT_GATEWAY_FILE, problems: [`${file} cannot be read (${code})`] };
+  }
+  const parsed = parseText(text, extname(file).toLowerCase() === '.json');
+  if (!parsed.ok) return { value: DEFAULT_GATEWAY_FILE, problems: [`${file}: ${parsed.message}`] };
+  return checkGatewayFile(parsed.data, file);
+}
+
+function parseText(
+  text: string,
+  json: boolean,
+): { ok: true; data: unknown } | { ok: false; message: string } {
+  if (json) {
+    try {
+      return { ok: true, data: JSON.parse(text) };
+    } catch (error) {
+      return { ok: false, message: `not valid JSON (${(error as Error).message})` };
+    }
+  }
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const [first] = document.errors;
+  if (first) {
+    const where = first.linePos?.[0];
+    const reason = (first.message.split('\n')[0] ?? first.code).replace(/ at line \d+, column \d+:?$/, '');
+    return {
+      ok: false,
+      message: `not valid YAML${where ? ` at line ${where.line}, column ${where.col}` : ''}: ${reason}`,
+    };
+  }
+  return { ok: true, data: document.toJS() };
+}
+
+/** Validates already-parsed data (JSON and YAML end up here alike). */
+export function checkGatewayFile(data: unknown, source: string): { value: GatewayFile; problems: string[] } {
+  const check = new Checker(source);
+  const top = check.object(data ?? {}, '', [
+    'environments',
+    'routes',
+    'rate_limits',
+    'limits',
+    'upstream_timeouts',
+    'plain_http',
+  ]);
+  const defaults = DEFAULT_GATEWAY_FILE;
+  const environmentsInput = check.object(top?.environments ?? {}, 'environments', ['production', 'sandbox']);
+  const environment = (name: Environment): EnvironmentRule => {
+    const path = `environments.${name}`;
+    const input = check.object(environmentsInput?.[name] ?? {}, path, ['upstream', 'hosts']);
+    const upstream =
+      input?.upstream === undefined || input.upstream === null
+        ? null
+        : check.upstreamUrl(input.upstream, `${path}.upstream`);
+    const hosts = check.stringList(input?.hosts ?? [], `${path}.hosts`, (host) =>
+      /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(host)
+        ? null
+        : 'must be a lower-case host name without port',
+    );
+    return { upstream, hosts };
+  };
+  const environments = { production: environment('production'), sandbox: environment('sandbox') };
+  const shared = environments.production.hosts.filter((h) => environments.sandbox.hosts.includes(h));
+  if (shared.length > 0) check.fail('environments', `host ${shared[0]} is listed for both environments`);
+
+  const limitsInput = check.object(top?.limits ?? {}, 'limits', [
+    'max_body_bytes',
+    'max_header_bytes',
+    'max_headers',
+    'headers_timeout_ms',
+    'request_timeout_ms',
+    'keep_alive_timeout_ms',
+  ]);
+  const d = defaults.limits;
+  const limits: TrafficLimits = {
+    maxBodyBytes: check.integer(
+      limitsInput?.max_body_bytes,
+      'limits.max_body_bytes',
+      0,
+      2 ** 40,
+      d.maxBodyBytes,
+    ),
+    maxHeaderBytes: check.integer(
+      limitsInput?.max_header_bytes,
+      'limits.max_header_bytes',
+      1024,
+      1024 * 1024,
+      d.maxHeaderBytes,
+    ),
+    maxHeaders: check.integer(limitsInput?.max_headers, 'limits.max_headers', 8, 1000, d.maxHeaders),
+    headersTimeoutMs: check.integer(
+      limitsInput?.headers_timeout_ms,
+      'limits.headers_timeout_ms',
+      100,
+      600_000,
+      d.headersTimeoutMs,
+    ),
+    requestTimeoutMs: check.integer(
+      limitsInput?.request_timeout_ms,
+      'limits.request_timeout_ms',
+      100,
+      3_600_000,
+      d.requestTimeoutMs,
+    ),
+    keepAliveTimeoutMs: check.integer(
+      limitsInput?.keep_alive_timeout_ms,
+      'limits.keep_alive_timeout_ms',
+      0,
+      600_000,
+      d.keepAliveTimeoutMs,
+    ),
+  };
+  if (limits.requestTimeoutMs < limits.headersTimeoutMs)
+    check.fail('limits.request_timeout_ms', 'must not be shorter than limits.headers_timeout_ms');
+
+  const routes = check.list(top?.routes ?? [], 'routes').map((input, index) => check.route(input, index));
+  const seen = new Set<string>();
+  for (const route of routes) {
+    for (const method of route?.methods ?? ['*']) {
+      const key = `${method} ${route?.path.replace(/\{[^}]*\}/g, '{}')}`;
+      if (seen.has(key)) check.fail('routes', `${method} ${route?.path} is declared more than once`);
+      seen.add(key);
+    }
+  }
+
+  const rateInput = check.object(top?.rate_limits ?? {}, 'rate_limits', ['per_credential', 'per_ip']);
+  const rateLimits = {
+    perCredential: check.rateLimit(rateInput, 'per_credential', defaults.rateLimits.perCredential),
+    perIp: check.rateLimit(rateInput, 'per_ip', defaults.rateLimits.perIp),
+  };
+
+  const timeoutsInput = check.object(top?.upstream_timeouts ?? {}, 'upstream_timeouts', [
+    'connect_ms',
+    'headers_ms',
+    'body_ms',
+  ]);
+  const t = defaults.upstreamTimeouts;
+  const upstreamTimeouts = {
+    connectMs: check.integer(
+      timeoutsInput?.connect_ms,
+      'upstream_timeouts.connect_ms',
+      100,
+      600_000,
+      t.connectMs,
+    ),
+    headersMs: check.integer(
+      timeoutsInput?.headers_ms,
+      'upstream_timeouts.headers_ms',
+      100,
+      3_600_000,
+      t.headersMs,
+    ),
+    bodyMs: check.integer(timeoutsInput?.body_ms, 'upstream_timeouts.body_ms', 100, 3_600_000, t.bodyMs),
+  };
+
+  const plainInput = check.object(top?.plain_http ?? {}, 'plain_http', ['revoke_exposed_credentials']);
+  const revoke = plainInput?.revoke_exposed_credentials ?? false;
+  if (typeof revoke !== 'boolean')
+    check.fail('plain_http.revoke_exposed_credentials', 'must be true or false');
+
+  const value: GatewayFile = deepFreeze({
+    environments,
+    routes: routes.filter((r): r is RouteRule => r !== undefined),
+    rateLimits,
+    limits,
+    upstreamTimeouts,
+    plainHttp: { revokeExposedCredentials: revoke === true },
+  });
+  return { value, problems: check.problems };
+}
+
+const HTTP_METHOD = /^[A-Z]{3,10}$/;
+const SCOPE = /^[A-Za-z0-9_.:\-/*]{1,100}$/;
+
+/** Walks untrusted data, collecting one message per problem with its location. */
+class Checker {
+  readonly problems: string[] = [];
+  readonly #source: string;
+
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  fail(path: string, message: string): void {
+    this.problems.push(`${this.#source}: ${path === '' ? '(top level)' : path} ${message}`);
+  }
+
+  object(value: unknown, path: string, allowed: readonly string[]): Record<string, unknown> | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(path, 'must be an object');
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        const hint = /secret|password|token|key$|credential/i.test(key)
+          ? ' (secrets never go in this file; use environment variables)'
+          : ` (allowed: ${allowed.join(', ')})`;
+        this.fail(path === '' ? key : `${path}.${key}`, `is not a known setting${hint}`);
+      }
+    }
+    return value as Record<string, unknown>;
+  }
+
+  list(value: unknown, path: string): unknown[] {
+    if (!Array.isArray(value)) {
+      this.fail(path, 'must be a list');
+      return [];
+    }
+    return value;
+  }
+
+  integer(value: unknown, path: string, min: number, max: number, fallback: number): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.fail(path, `must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  stringList(value: unknown, path: string, problemOf: (item: string) => string | null): string[] {
+    const out: string[] = [];
+    for (const [index, item] of this.list(value, path).entries()) {
+      const problem = typeof item === 'string' ? problemOf(item) : 'must be a string';
+      if (problem === null) out.push(item as string);
+      else this.fail(`${path}[${index}]`, problem);
+    }
+    return out;
+  }
+
+  upstreamUrl(value: unknown, path: string): string | null {
+    const problem = upstreamUrlProblem(value);
+    if (problem === null) return normalizeUpstreamUrl(value as string);
+    this.fail(path, problem);
+    return null;
+  }
+
+  route(input: unknown, index: number): RouteRule | undefined {
+    const path = `routes[${index}]`;
+    const route = this.object(input, path, ['method', 'path', 'scopes', 'max_body_bytes']);
+    if (!route) return undefined;
+    const problemsBefore = this.problems.length;
+    let methods: string[] | null = null;
+    const method = route.method;
+    if (method === undefined)
+      this.fail(`${path}.method`, 'is required (a method, a list of methods, or "*")');
+    else if (method !== '*') {
+      methods = this.stringList(Array.isArray(method) ? method : [method], `${path}.method`, (m) =>
+        HTTP_METHOD.test(m) ? null : 'must be an upper-case HTTP method such as GET, or "*"',
+      );
+    }
+    let pattern = '';
+    if (typeof route.path !== 'string')
+      this.fail(`${path}.path`, 'is required (a path pattern such as /v1/orders/{id})');
+    else {
+      pattern = route.path;
+      const problem = pathPatternProblem(pattern);
+      if (problem !== null) this.fail(`${path}.path`, problem);
+    }
+    const scopes = this.stringList(route.scopes ?? [], `${path}.scopes`, (scope) =>
+      SCOPE.test(scope) ? null : 'must be 1-100 characters of letters, digits and _ . : - / *',
+    );
+    if (route.scopes === undefined)
+      this.fail(
+        `${path}.scopes`,
+        'is required: list the scopes a caller needs ([] for any valid credential)',
+      );
+    const maxBodyBytes =
+      route.max_body_bytes === undefined
+        ? null
+        : this.integer(route.max_body_bytes, `${path}.max_body_bytes`, 0, 2 ** 40, 0);
+    if (this.problems.length > problemsBefore) return undefined;
+    return { methods, path: pattern, scopes, maxBodyBytes };
+  }
+
+  rateLimit(
+    parent: Record<string, unknown> | undefined,
+    name: string,
+    fallback: RateLimit | null,
+  ): RateLimit | null {
+    const path = `rate_limits.${name}`;
+    const value = parent?.[name];
+    if (value === undefined) return fallback;
+    if (value === null || value === false) return null;
+    const input = this.object(value, path, ['requests_per_second', 'burst']);
+    if (!input) return fallback;
+    const rps = input.requests_per_second;
+    if (typeof rps !== 'number' || !(rps > 0) || rps > 1e6) {
+      this.fail(`${path}.requests_per_second`, 'must be a number above 0 and at most 1000000');
+      return fallback;
+    }
+    const burst = this.integer(input.burst, `${path}.burst`, 1, 1e6, -1);
+    if (burst === -1) {
+      if (input.burst === undefined) this.fail(`${path}.burst`, 'is required (an integer from 1 to 1000000)');
+      return fallback;
+    }
+    return { requests_per_second: rps, burst };
+  }
+}
+
+/** Why a value is not usable as an upstream base URL, or null. Shared with the environment variables. */
+export function upstreamUrlProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a URL string';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http:// or https:// URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  if (url.username !== '' || url.password !== '')
+    return 'must not contain credentials (user:password@); secrets never go in the configuration';
+  if (url.search !== '' || url.hash !== '') return 'must not have a query or fragment';
+  return null;
+}
+
+/** `https://api.internal/base/` → `https://api.internal/base` (the request path is appended to it). */
+export function normalizeUpstreamUrl(value: string): string {
+  const url = new URL(value);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

@@ -1,0 +1,72 @@
+import type { RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
+import { type LimitDecision, type TokenBucketState, takeToken } from './token-bucket.ts';
+
+const SWEEP_INTERVAL_MS = 10_000;
+
+interface Bucket extends TokenBucketState {
+  /** When the bucket will have refilled completely: from then on, dropping it changes nothing. */
+  fullAt: number;
+}
+
+/**
+ * Token buckets in this process's memory: the default, and the fallback of the Redis limiter. A
+ * bucket idle long enough to be full again is the same as no bucket, so a periodic sweep drops it;
+ * `maxBuckets` bounds memory under a flood of distinct keys (a dropped bucket restarts full).
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #buckets = new Map<string, Map<string, Bucket>>();
+  readonly #maxBuckets: number;
+  readonly #sweeper: NodeJS.Timeout;
+  #count = 0;
+
+  constructor(options: { maxBuckets?: number } = {}) {
+    this.#maxBuckets = options.maxBuckets ?? 1_000_000;
+    this.#sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS).unref();
+  }
+
+  take(key: string, policy: RateLimitPolicy, now: number): LimitDecision {
+    let buckets = this.#buckets.get(policy.name);
+    if (buckets === undefined) {
+      buckets = new Map();
+      this.#buckets.set(policy.name, buckets);
+    }
+    let state = buckets.get(key);
+    if (state === undefined) {
+      if (this.#count >= this.#maxBuckets) this.#evictOldest(buckets);
+      state = { tokens: policy.burst, updatedAt: now, fullAt: now };
+      buckets.set(key, state);
+      this.#count++;
+    }
+    const decision = takeToken(state, policy.requestsPerSecond, policy.burst, now);
+    state.fullAt = now + decision.resetMs;
+    return decision;
+  }
+
+  /** Drops the buckets that are full again. */
+  sweep(now: number): void {
+    for (const buckets of this.#buckets.values()) {
+      for (const [key, state] of buckets) {
+        if (state.fullAt <= now) {
+          buckets.delete(key);
+          this.#count--;
+        }
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+  }
+
+  #evictOldest(buckets: Map<string, Bucket>): void {
+    const oldest = buckets.keys().next();
+    if (!oldest.done) {
+      buckets.delete(oldest.value);
+      this.#count--;
+    }
+  }
+}

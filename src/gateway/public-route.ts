@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What a public endpoint knows about its request, and how it refuses one. */
+export interface PublicRouteContext {
+  readonly requestId: string;
+  /** The client address, after trusted-proxy resolution. */
+  readonly ip: string;
+  /** Ends the request with a problem+json document carrying the request id. */
+  sendProblem(status: number, code: string, detail: string, headers?: Readonly<Record<string, string>>): void;
+}
+
+/**
+ * An endpoint on the data path that is answered by Gatehouse itself, before authentication (OAuth's
+ * token, introspection and revocation endpoints, JWKS, server metadata). Matched by exact method
+ * and path (the query is ignored). The response already carries HSTS and `Gatehouse-Request-Id`;
+ * a thrown error or rejected promise becomes a generic 500 with details only in the log.
+ */
+export interface PublicRoute {
+  readonly method: string;
+  readonly path: string;
+  handle(req: IncomingMessage, res: ServerResponse, context: PublicRouteContext): void | Promise<void>;
+}
+
+const HEALTHY = '{"status":"ok"}';
+
+/** `GET /healthz` → 200 `{"status":"ok"}` (for load balancers; no authentication). */
+export const HEALTH_ROUTE: PublicRoute = {
+  method: 'GET',
+  path: '/healthz',
+  handle(_req, res) {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': 15,
+      'cache-control': 'no-store',
+    });
+    res.end(HEALTHY);
+  },
+};
