@@ -3,6 +3,7 @@ import type { Keyring } from '../crypto/envelope.ts';
 import { isValidPrefix } from '../crypto/key-format.ts';
 import type { Secret } from '../crypto/secret.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
+import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 import { loadDevelopmentSecrets } from './development-secrets.ts';
 import { parseEncryptionKeys } from './encryption-keys.ts';
 import { type Env, EnvReader, looksLikePlaceholder } from './env-reader.ts';
@@ -36,6 +37,8 @@ export interface Config {
   readonly credentialCacheTtlMs: number;
   /** The data path: routes, upstreams, limits (`GATEHOUSE_CONFIG_FILE` and friends). */
   readonly gateway: GatewayConfig;
+  /** Webhook delivery: SSRF exceptions, extra CA, retries, timeouts (`GATEHOUSE_WEBHOOK_*`). */
+  readonly webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +119,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const redisUrl = read.secret('GATEHOUSE_REDIS_URL') ?? null;
   const redisKeyPrefix = read.string('GATEHOUSE_REDIS_KEY_PREFIX', 'gatehouse');
   const gateway = readGatewayConfig(read, cwd);
+  const webhooks = readWebhookConfig(read, production);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
@@ -143,5 +147,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     logLevel,
     credentialCacheTtlMs,
     gateway,
+    webhooks: Object.freeze(webhooks),
   });
 }

@@ -1,0 +1,108 @@
+import { type Dispatcher, request } from 'undici';
+
+/** What one HTTP attempt produced: a status, or an error code that names the failure without secrets. */
+export interface AttemptResult {
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+  /** The start of the response body (at most `KEPT_RESPONSE_BYTES`), or null when empty. */
+  readonly responseBody: string | null;
+  readonly retryAfter: string | undefined;
+  /** The worker stopped mid-attempt: not a verdict on the receiver. */
+  readonly aborted: boolean;
+}
+
+export const KEPT_RESPONSE_BYTES = 1024;
+/** Beyond this the response is not read further and its connection is dropped. */
+const DRAINED_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * POSTs one signed delivery and reads at most a little of the answer. `timeoutMs` bounds the whole
+ * attempt, connection included; `stop` aborts it when the worker shuts down.
+ */
+export async function sendDelivery(options: {
+  dispatcher: Dispatcher;
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  timeoutMs: number;
+  stop: AbortSignal;
+}): Promise<AttemptResult> {
+  const startedAt = Date.now();
+  const started = performance.now();
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  const onStop = () => controller.abort();
+  options.stop.addEventListener('abort', onStop, { once: true });
+  const finish = (fields: Pick<AttemptResult, 'statusCode' | 'error' | 'responseBody' | 'retryAfter'>) => ({
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    aborted: options.stop.aborted && !timedOut,
+    ...fields,
+  });
+  try {
+    const response = await request(options.url, {
+      method: 'POST',
+      dispatcher: options.dispatcher,
+      headers: options.headers,
+      body: options.body,
+      signal: controller.signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let total = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (keptBytes < KEPT_RESPONSE_BYTES) {
+        const part = chunk.subarray(0, KEPT_RESPONSE_BYTES - keptBytes);
+        kept.push(part);
+        keptBytes += part.length;
+      }
+      if (total > DRAINED_RESPONSE_BYTES) break;
+    }
+    const retryAfter = response.headers['retry-after'];
+    return finish({
+      statusCode: response.statusCode,
+      error: null,
+      responseBody: keptBytes === 0 ? null : Buffer.concat(kept).toString('utf8'),
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    });
+  } catch (error) {
+    return finish({
+      statusCode: null,
+      error: timedOut ? 'timeout' : describeFailure(error),
+      responseBody: null,
+      retryAfter: undefined,
+    });
+  } finally {
+    clearTimeout(timer);
+    options.stop.removeEventListener('abort', onStop);
+  }
+}
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/** A short, stable description of a failed attempt: an error code, never a message with data in it. */
+export function describeFailure(error: unknown): string {
+  const code = codeOf(error) ?? codeOf((error as { cause?: unknown } | null)?.cause);
+  if (code === 'ERR_WEBHOOK_BLOCKED_ADDRESS') return `blocked_address: ${(error as Error).message}`;
+  if (code === undefined) return 'network_error';
+  if (/TIMEOUT/.test(code)) return 'timeout';
+  if (code === 'ECONNREFUSED') return 'connection_refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'connection_reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns_error';
+  if (TLS_CODES.test(code)) return `tls_error: ${code}`;
+  return `network_error: ${code}`;
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,60}$/.test(code) ? code : undefined;
+}
