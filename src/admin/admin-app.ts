@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
 import { uuid7 } from '../db/uuid7.ts';
+import { ApiError } from '../http/api-error.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.ts';
 import { ProblemSchema } from '../http/schemas.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
@@ -45,7 +47,16 @@ export async function buildAdminApp(
     sendProblem(request, reply, 404, 'not_found', 'No such endpoint'),
   );
   // JSON only (C1): anything else is a 415 before a handler runs.
-  app.removeContentTypeParser('text/plain');
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (exceedsJsonDepth(text)) {
+      done(new ApiError(400, 'json_too_deep', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');

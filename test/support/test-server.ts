@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.ts';
-import { generateCredential } from '../../src/crypto/key-format.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type RunningGatehouse, startGatehouse } from '../../src/server/gatehouse.ts';
 import { logFile, recordSecret } from './artifacts.ts';
 import { createHttpsClient, type HttpResponse, type RequestOptions } from './https-client.ts';
 import { createTestPostgres } from './postgres.ts';
+import { testEnvironment } from './test-config.ts';
 
 export interface TestServer {
   readonly gatehouse: RunningGatehouse;
@@ -39,25 +36,12 @@ export interface TestServerOptions {
  * and its log captured to the run's artifacts. Every secret it creates is recorded for the leak scan.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const postgres = options.database === 'postgres' ? await createTestPostgres() : undefined;
   if (options.database === 'postgres' && !postgres) throw new Error('PostgreSQL is not reachable');
-  const ownerToken = recordSecret(generateCredential('gate', 'admin'));
-  const pepper = recordSecret(randomBytes(32).toString('base64url'));
-  const encryptionKey = randomBytes(32).toString('base64');
-  recordSecret(encryptionKey);
-  const env: Record<string, string> = {
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_PORT: '0',
-    GATEHOUSE_HOST: '127.0.0.1',
-    GATEHOUSE_ADMIN_PORT: '0',
-    GATEHOUSE_ADMIN_TOKEN: ownerToken,
-    GATEHOUSE_PEPPER: pepper,
-    GATEHOUSE_ENCRYPTION_KEYS: `1:${encryptionKey}`,
-    GATEHOUSE_LOG_LEVEL: 'debug',
+  const { env, dataDir, ownerToken } = testEnvironment({
     ...(postgres ? { GATEHOUSE_DATABASE_URL: postgres.url.reveal() } : {}),
     ...options.env,
-  };
+  });
   const log = logFile(options.name ?? 'server');
   const gatehouse = await startGatehouse(loadConfig(env), {
     logger: createLogger({ level: 'debug', destination: log }),
