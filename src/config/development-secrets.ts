@@ -16,7 +16,12 @@ export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encry
       pepper: randomBytes(32).toString('base64url'),
       encryption_keys: `1:${randomBytes(32).toString('base64')}`,
     };
-    writeFileSync(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
   chmodSync(file, 0o600);
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { pepper: string; encryption_keys: string };
