@@ -11,6 +11,7 @@ import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import type { Services } from '../server/services.ts';
+import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import { registerAdminAuth } from './admin-auth.ts';
 import { registerAdminTokenRoutes } from './admin-token-routes.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -92,5 +93,6 @@ export async function buildAdminApp(
   registerAdminTokenRoutes(app, services);
   registerAuditRoutes(app, services);
   registerSecurityEventRoutes(app, services);
+  registerWebhookRoutes(app, services);
   return app;
 }

@@ -4,6 +4,7 @@ import { auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
+import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 
 /**
  * Every schema change, in the order it was made. Each concept owns its migration; names are
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_integrators': integratorsMigration,
   '0004_keys': keysMigration,
   '0005_monitor': monitorMigration,
+  '0007_webhooks': webhooksMigration,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -59,6 +59,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
     const dataUrl = data.url;
+    services.webhooks.worker.start();
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },
       'gatehouse started',
@@ -71,6 +72,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       developmentCaFile: tls.developmentCaFile,
       generatedOwnerToken,
       async close() {
+        await services.webhooks.close();
         await data.close();
         await admin.close();
         await services.close();

@@ -12,6 +12,7 @@ import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
 import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
+import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 
 /** Everything the listeners and the CLI work with, wired once (the composition root). */
 export interface Services {
@@ -28,6 +29,7 @@ export interface Services {
   readonly credentials: CredentialVerifier;
   readonly adminTokens: AdminTokenService;
   readonly securityEvents: SecurityEvents;
+  readonly webhooks: Webhooks;
   close(): Promise<void>;
 }
 
@@ -49,12 +51,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const audit = new AuditLog(database.dialect, deriveKey(config.pepper, 'audit-chain'));
   const hasher = createKeyedHasher(config.pepper, 'credential-hash');
   const keyPrefix = config.keyPrefix;
+  const envelope = createEnvelope(config.keyring);
+  const securityEvents = new SecurityEvents(db, logger);
   return {
     config,
     logger,
     database,
     redis,
-    envelope: createEnvelope(config.keyring),
+    envelope,
     changes,
     audit,
     integrators: new IntegratorService({ db, audit, changes }),
@@ -68,7 +72,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       logger,
     }),
     adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
-    securityEvents: new SecurityEvents(db, logger),
+    securityEvents,
+    webhooks: createWebhooks({ config: config.webhooks, database, audit, envelope, securityEvents, logger }),
     async close() {
       await changes.close();
       await redis?.quit().catch(() => redis?.disconnect());

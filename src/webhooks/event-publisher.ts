@@ -1,0 +1,166 @@
+import type { Kysely } from 'kysely';
+import type { Envelope } from '../crypto/envelope.ts';
+import type { Schema } from '../db/schema.ts';
+import { uuid7 } from '../db/uuid7.ts';
+import { ApiError, invalidRequest } from '../http/api-error.ts';
+import type { Environment } from '../keys/api-key.ts';
+import type { DeliveryQueue } from './delivery-queue.ts';
+import type { EventCatalog } from './event-catalog.ts';
+import { GroupCommit } from './group-commit.ts';
+import { payloadContext } from './webhook-message.ts';
+import type { WebhookDeliveryTable, WebhookMessageTable } from './webhook-schema.ts';
+
+export interface PublishInput {
+  type: string;
+  integrator_id: string;
+  environment: Environment;
+  data: unknown;
+}
+
+/** What the publish API returns: the message and how many endpoints it was queued for. */
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  integrator_id: string;
+  environment: Environment;
+  created_at: string;
+  deliveries: number;
+}
+
+interface PendingPublish {
+  message: WebhookMessageTable;
+  firstDelayMs: number;
+}
+
+/**
+ * The publish API's engine (W1, K0): validates an event against its type's schema, seals its body and
+ * stores it with one delivery per subscribed, enabled endpoint of that integrator and environment,
+ * and nobody else's. Concurrent publishes share transactions (group commit); each call resolves only
+ * once its event is committed, so an acknowledged event survives a crash.
+ */
+export class EventPublisher {
+  readonly #db: Kysely<Schema>;
+  readonly #catalog: EventCatalog;
+  readonly #envelope: Envelope;
+  readonly #queue: DeliveryQueue;
+  readonly #firstDelayMs: number;
+  readonly #onPublished: () => void;
+  readonly #commits: GroupCommit<PendingPublish, number | ApiError>;
+
+  constructor(deps: {
+    db: Kysely<Schema>;
+    catalog: EventCatalog;
+    envelope: Envelope;
+    queue: DeliveryQueue;
+    firstDelayMs: number;
+    onPublished: () => void;
+  }) {
+    this.#db = deps.db;
+    this.#catalog = deps.catalog;
+    this.#envelope = deps.envelope;
+    this.#queue = deps.queue;
+    this.#firstDelayMs = deps.firstDelayMs;
+    this.#onPublished = deps.onPublished;
+    this.#commits = new GroupCommit((batch) => this.#commit(batch));
+  }
+
+  async publish(input: PublishInput): Promise<PublishedEvent> {
+    await this.#catalog.assertValidEvent(input.type, input.data);
+    const now = Date.now();
+    const id = uuid7(now);
+    const body = JSON.stringify({
+      type: input.type,
+      timestamp: new Date(now).toISOString(),
+      data: input.data,
+    });
+    const message: WebhookMessageTable = {
+      id,
+      integrator_id: input.integrator_id,
+      environment: input.environment,
+      event_type: input.type,
+      payload_sealed: this.#envelope.seal(body, payloadContext(id)),
+      created_at: now,
+    };
+    const outcome = await this.#commits.submit({ message, firstDelayMs: this.#firstDelayMs });
+    if (outcome instanceof ApiError) throw outcome;
+    if (outcome > 0) this.#onPublished();
+    return {
+      id,
+      type: input.type,
+      integrator_id: input.integrator_id,
+      environment: input.environment,
+      created_at: new Date(now).toISOString(),
+      deliveries: outcome,
+    };
+  }
+
+  async #commit(batch: PendingPublish[]): Promise<(number | ApiError)[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const integrators = new Map<string, string | undefined>();
+      const subscribers = new Map<string, { id: string; types: Set<string> }[]>();
+      const messages: WebhookMessageTable[] = [];
+      const deliveries: WebhookDeliveryTable[] = [];
+      const results: (number | ApiError)[] = [];
+      for (const { message, firstDelayMs } of batch) {
+        if (!integrators.has(message.integrator_id)) {
+          const row = await trx
+            .selectFrom('integrators')
+            .select('status')
+            .where('id', '=', message.integrator_id)
+            .executeTakeFirst();
+          integrators.set(message.integrator_id, row?.status);
+        }
+        const status = integrators.get(message.integrator_id);
+        if (status === undefined) {
+          results.push(invalidRequest([{ field: '/integrator_id', message: 'no integrator has this id' }]));
+          continue;
+        }
+        if (status !== 'active') {
+          results.push(new ApiError(409, 'integrator_disabled', 'The integrator is disabled'));
+          continue;
+        }
+        const key = `${message.integrator_id}\n${message.environment}`;
+        let endpoints = subscribers.get(key);
+        if (!endpoints) {
+          const rows = await trx
+            .selectFrom('webhook_endpoints')
+            .select(['id', 'event_types_json'])
+            .where('integrator_id', '=', message.integrator_id)
+            .where('environment', '=', message.environment)
+            .where('enabled', '=', 1)
+            .execute();
+          endpoints = rows.map((row) => ({
+            id: row.id,
+            types: new Set(JSON.parse(row.event_types_json) as string[]),
+          }));
+          subscribers.set(key, endpoints);
+        }
+        messages.push(message);
+        let count = 0;
+        for (const endpoint of endpoints) {
+          if (!endpoint.types.has(message.event_type)) continue;
+          count++;
+          deliveries.push({
+            id: uuid7(message.created_at),
+            message_id: message.id,
+            endpoint_id: endpoint.id,
+            integrator_id: message.integrator_id,
+            status: 'pending',
+            attempts: 0,
+            retry_step: 0,
+            next_attempt_at: message.created_at + firstDelayMs,
+            locked_until: null,
+            last_attempt_at: null,
+            last_status_code: null,
+            last_error: null,
+            created_at: message.created_at,
+            updated_at: message.created_at,
+          });
+        }
+        results.push(count);
+      }
+      await this.#queue.enqueue(trx, messages, deliveries);
+      return results;
+    });
+  }
+}
