@@ -34,8 +34,10 @@ export interface AdminClient {
  */
 export function createAdminClient(env: Env): AdminClient {
   const read = new EnvReader(env);
-  const port = read.integer('GATEHOUSE_ADMIN_PORT', 9443, 1, 65535);
-  const baseUrl = read.string('GATEHOUSE_ADMIN_URL', `https://127.0.0.1:${port}`).replace(/\/$/, '');
+  const explicitUrl = read.optionalString('GATEHOUSE_ADMIN_URL');
+  const baseUrl = (
+    explicitUrl ?? `https://127.0.0.1:${read.integer('GATEHOUSE_ADMIN_PORT', 9443, 1, 65535)}`
+  ).replace(/\/$/, '');
   const token: Secret | undefined = read.secret('GATEHOUSE_ADMIN_TOKEN');
   const devCa = join(resolve(read.string('GATEHOUSE_DATA_DIR', './data')), 'tls', 'ca.pem');
   const caFile = read.optionalString('GATEHOUSE_CA_FILE') ?? (existsSync(devCa) ? devCa : undefined);

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../log/logger.ts';
-import { createServices, type Services } from '../server/services.ts';
+import type { Services } from '../server/services.ts';
 
 /**
  * Opens the deployment's own storage with its configuration, for the commands an operator runs on
@@ -8,6 +8,7 @@ import { createServices, type Services } from '../server/services.ts';
  */
 export async function withLocalServices(body: (services: Services) => Promise<void>): Promise<void> {
   const config = loadConfig(process.env);
+  const { createServices } = await import('../server/services.ts');
   const services = await createServices(config, createLogger({ level: 'warn', destination: process.stderr }));
   try {
     await body(services);

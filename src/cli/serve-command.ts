@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { startGatehouse } from '../server/gatehouse.ts';
 import { firstCallHelp } from './first-call-help.ts';
 
 /** `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. */
@@ -18,6 +17,8 @@ export function registerServeCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      // Loaded on demand so the other commands start without the server's modules.
+      const { startGatehouse } = await import('../server/gatehouse.ts');
       const gatehouse = await startGatehouse(config, {
         mayGenerateOwnerToken: process.stderr.isTTY === true,
       });

@@ -14,6 +14,8 @@ export interface TestServer {
   readonly ca: Buffer;
   readonly ownerToken: string;
   readonly dataDir: string;
+  /** The environment the server was configured from (for CLI commands against the same deployment). */
+  readonly env: Readonly<Record<string, string>>;
   /** A request to the admin API with the owner token unless `token` says otherwise (null: none). */
   admin(
     method: string,
@@ -56,6 +58,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ca,
     ownerToken,
     dataDir,
+    env,
     async admin(method, path, requestOptions = {}) {
       const { token = ownerToken, ...rest } = requestOptions;
       const headers = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...rest.headers };
