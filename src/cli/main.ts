@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerWebhookCommands } from './webhook-commands.ts';
 
 const program = new Command('gatehouse')
   .description('Gatehouse: a secure API platform (keys, OAuth, gateway, audit, webhooks)')
@@ -14,5 +15,6 @@ registerIntegratorCommands(program);
 registerKeyCommands(program);
 registerAuditCommands(program);
 registerAdminCommands(program);
+registerWebhookCommands(program);
 
 await program.parseAsync(process.argv);
