@@ -125,7 +125,13 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     };
 
     if (req.rawHeaders.length > maxHeaderFields)
-      return refuse(res, record, 431, 'too_many_headers', 'The request has too many header fields');
+      return refuse(
+        res,
+        record,
+        431,
+        'headers_too_large',
+        'The request has more header fields than accepted',
+      );
     if (trustedPeer && headers.forwardedProto !== undefined && !allHttps(headers.forwardedProto)) {
       exposure(presentedCredential(headers), record.ip, 'forwarded_proto_http');
       return refuse(res, record, 403, 'https_required', 'Use HTTPS; plain HTTP requests are refused');

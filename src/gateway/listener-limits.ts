@@ -14,8 +14,8 @@ const IDLE_SOCKET_TIMEOUT_MS = 60_000;
 
 /**
  * Server options that bound what one client can hold (T2, slowloris): header size, time to send
- * the headers and the whole request, idle keep-alive time. The header count is bounded in the
- * pipeline (Node silently drops fields past `maxHeadersCount` instead of refusing).
+ * the headers and the whole request, idle keep-alive time. Past `maxHeadersCount` Node's parser
+ * fails with a header overflow, answered below like oversized headers.
  */
 export function listenerOptions(limits: TrafficLimits): ServerOptions {
   return {
@@ -33,7 +33,7 @@ const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: stri
   HPE_HEADER_OVERFLOW: {
     status: 431,
     code: 'headers_too_large',
-    detail: 'The request headers are larger than accepted',
+    detail: 'The request has more or larger header fields than accepted',
   },
   ERR_HTTP_REQUEST_TIMEOUT: {
     status: 408,
