@@ -59,8 +59,13 @@ export function credentialSearchPattern(prefix: string): RegExp {
 }
 
 function checksumOf(head: string): string {
-  const value = crc32(head);
-  return toBase62(Buffer.from([value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]), 6);
+  let value = crc32(head);
+  let out = '';
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
 }
 
 function toBase62(bytes: Uint8Array, width: number): string {
