@@ -12,6 +12,7 @@ import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import type { Services } from '../server/services.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
+import { registerAccessReviewRoute } from './access-review.ts';
 import { registerAdminAuth } from './admin-auth.ts';
 import { registerAdminTokenRoutes } from './admin-token-routes.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -93,6 +94,7 @@ export async function buildAdminApp(
   registerAdminTokenRoutes(app, services);
   registerAuditRoutes(app, services);
   registerSecurityEventRoutes(app, services);
+  registerAccessReviewRoute(app, services);
   registerWebhookRoutes(app, services);
   return app;
 }

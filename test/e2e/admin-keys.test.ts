@@ -252,6 +252,23 @@ describe('admin API: API keys end to end over HTTPS', () => {
     assert.ok(verified.json.entries_checked > 5);
   });
 
+  it('the access review lists every usable key with scopes, owner, age and last use, and no revoked key', async () => {
+    const { json: used } = await newKey({ owner: 'payments team' });
+    const { json: revoked } = await newKey();
+    await server.admin('POST', `/admin/v1/keys/${revoked.id}/revoke`, { body: {} });
+    assert.equal((await verify(used.key)).ok, true);
+    await sleep(50);
+    const report = await server.admin('GET', '/admin/v1/reports/access-review');
+    assert.equal(report.status, 200);
+    const entry = report.json.data.find((e: { id: string }) => e.id === used.id);
+    assert.equal(entry.owner, 'payments team');
+    assert.deepEqual(entry.scopes, ['orders:read']);
+    assert.equal(entry.integrator_name, 'Acme Corp');
+    assert.equal(entry.age_days, 0);
+    assert.equal(entry.days_since_last_use, 0);
+    assert.ok(!report.json.data.some((e: { id: string }) => e.id === revoked.id));
+  });
+
   it('serves the OpenAPI document and health checks on both ports', async () => {
     const doc = await server.admin('GET', '/admin/v1/openapi.json', { token: null });
     assert.equal(doc.status, 200);
