@@ -19,7 +19,7 @@ const DRAINED_RESPONSE_BYTES = 64 * 1024;
 
 /**
  * POSTs one signed delivery and reads at most a little of the answer. `timeoutMs` bounds the whole
- * attempt, connection included; `stop` aborts it when the worker shuts down.
+ * attempt, connection included; aborting its controller (in `inFlight`) stops it early.
  */
 export async function sendDelivery(options: {
   dispatcher: Dispatcher;
@@ -27,7 +27,8 @@ export async function sendDelivery(options: {
   headers: Record<string, string>;
   body: Buffer;
   timeoutMs: number;
-  stop: AbortSignal;
+  /** Every attempt in flight registers here, so a stopping worker can abort them all. */
+  inFlight: Set<AbortController>;
 }): Promise<AttemptResult> {
   const startedAt = Date.now();
   const started = performance.now();
@@ -37,12 +38,11 @@ export async function sendDelivery(options: {
     timedOut = true;
     controller.abort();
   }, options.timeoutMs);
-  const onStop = () => controller.abort();
-  options.stop.addEventListener('abort', onStop, { once: true });
+  options.inFlight.add(controller);
   const finish = (fields: Pick<AttemptResult, 'statusCode' | 'error' | 'responseBody' | 'retryAfter'>) => ({
     startedAt,
     durationMs: Math.round(performance.now() - started),
-    aborted: options.stop.aborted && !timedOut,
+    aborted: controller.signal.aborted && !timedOut,
     ...fields,
   });
   try {
@@ -83,7 +83,7 @@ export async function sendDelivery(options: {
     });
   } finally {
     clearTimeout(timer);
-    options.stop.removeEventListener('abort', onStop);
+    options.inFlight.delete(controller);
   }
 }
 

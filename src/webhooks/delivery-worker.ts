@@ -80,7 +80,7 @@ export class DeliveryWorker {
   readonly #results: GroupCommit<DeliveryResult, void>;
   #running = false;
   #loop: Promise<void> | null = null;
-  #stop = new AbortController();
+  readonly #controllers = new Set<AbortController>();
   #held = 0;
   #inFlight = 0;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -102,7 +102,6 @@ export class DeliveryWorker {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#stop = new AbortController();
     this.#loop = this.#run();
   }
 
@@ -124,7 +123,9 @@ export class DeliveryWorker {
       for (const prepared of slot.waiting.splice(0))
         this.#finish(prepared.claimed, { kind: 'released', delivery: prepared.claimed });
     }
-    const grace = setTimeout(() => this.#stop.abort(), STOP_GRACE_MS);
+    const grace = setTimeout(() => {
+      for (const controller of this.#controllers) controller.abort();
+    }, STOP_GRACE_MS);
     while (this.#attempts.size > 0) await Promise.all(this.#attempts);
     clearTimeout(grace);
     await this.#results.flush();
@@ -172,9 +173,14 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * Endpoints not to claim for: those still holding more than one round of attempts. Refilling only
+   * once an endpoint is down to one round makes each claim take a round's worth, not one row.
+   */
   #fullEndpoints(): Set<string> {
     const full = new Set<string>();
-    for (const [id, slot] of this.#slots) if (slot.held >= this.#perEndpoint) full.add(id);
+    const threshold = this.#deps.config.endpointConcurrency;
+    for (const [id, slot] of this.#slots) if (slot.held > threshold) full.add(id);
     return full;
   }
 
@@ -306,7 +312,7 @@ export class DeliveryWorker {
           headers: deliveryHeaders(prepared.signing, prepared.claimed.message_id, timestamp, prepared.body),
           body: prepared.body,
           timeoutMs: this.#deps.config.timeoutMs,
-          stop: this.#stop.signal,
+          inFlight: this.#controllers,
         });
       } finally {
         slot.inFlight--;
@@ -426,14 +432,15 @@ export class DeliveryWorker {
         },
       )
       .finally(() => {
-        this.#held--;
+        // Claim again only when this frees room a claim could use: an endpoint down to its last round,
+        // or the instance no longer full. Waking on every result would mostly claim nothing.
+        if (this.#held-- === this.#maxHeld) this.#signal.wake();
         const slot = this.#slots.get(delivery.endpoint_id);
-        if (slot) {
-          slot.held--;
-          if (slot.held <= 0 && slot.inFlight === 0 && slot.waiting.length === 0)
-            this.#slots.delete(delivery.endpoint_id);
+        if (!slot) return;
+        if (slot.held-- === this.#deps.config.endpointConcurrency + 1) this.#signal.wake();
+        if (slot.held <= 0 && slot.inFlight === 0 && slot.waiting.length === 0) {
+          this.#slots.delete(delivery.endpoint_id);
         }
-        this.#signal.wake();
       });
   }
 

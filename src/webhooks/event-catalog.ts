@@ -8,6 +8,14 @@ import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 import { type EventType, toEventType } from './event-type.ts';
 import { PayloadValidator } from './payload-validator.ts';
 
+/** How long publishing may use a schema it read before reading it again (changes on other instances). */
+const SCHEMA_CACHE_MS = 1000;
+
+interface CachedType {
+  readonly row: { id: string; version: number; schema_json: string } | undefined;
+  readonly fetchedAt: number;
+}
+
 export interface EventTypeInput {
   description: string;
   schema: Record<string, unknown>;
@@ -21,6 +29,7 @@ export class EventCatalog {
   readonly #db: Kysely<Schema>;
   readonly #audit: AuditLog;
   readonly #validator = new PayloadValidator();
+  readonly #types = new Map<string, CachedType>();
 
   constructor(deps: { db: Kysely<Schema>; audit: AuditLog }) {
     this.#db = deps.db;
@@ -111,6 +120,7 @@ export class EventCatalog {
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw staleVersion();
       const after = await this.get(id, trx);
+      this.#types.delete(after.name);
       await this.#audit.append(trx, {
         ...context,
         action: 'webhook_event_type.update',
@@ -124,11 +134,19 @@ export class EventCatalog {
 
   /** Throws a 400 naming `/type` or the bad fields under `/data` unless `data` fits the type. */
   async assertValidEvent(type: string, data: unknown): Promise<void> {
-    const row = await this.#db
-      .selectFrom('webhook_event_types')
-      .select(['id', 'version', 'schema_json'])
-      .where('name', '=', type)
-      .executeTakeFirst();
+    const now = Date.now();
+    let cached = this.#types.get(type);
+    if (!cached || now - cached.fetchedAt > SCHEMA_CACHE_MS) {
+      const row = await this.#db
+        .selectFrom('webhook_event_types')
+        .select(['id', 'version', 'schema_json'])
+        .where('name', '=', type)
+        .executeTakeFirst();
+      cached = { row, fetchedAt: now };
+      if (this.#types.size >= 1000) this.#types.clear();
+      this.#types.set(type, cached);
+    }
+    const { row } = cached;
     if (!row) throw invalidRequest([{ field: '/type', message: 'is not an event type of the catalog' }]);
     const errors = this.#validator.check(`${row.id}:${row.version}`, row.schema_json, data);
     if (errors.length > 0) throw invalidRequest(errors, 'The event data does not match its type’s schema');
