@@ -27,11 +27,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '32' },
+    only: { type: 'string', default: 'raw,sqlite,postgres' },
   },
 });
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
+const ONLY = new Set(values.only.split(','));
 const WARMUP_MS = 1500;
 const PUBLISHERS = 64;
 const MAX_BACKLOG = 4000;
@@ -201,9 +203,9 @@ console.log(
 const results: Record<string, number[]> = { raw: [], sqlite: [], postgres: [] };
 try {
   for (let run = 1; run <= RUNS; run++) {
-    results.raw?.push(await rawPosts());
-    results.sqlite?.push(await throughGatehouse('sqlite'));
-    if (withPostgres) results.postgres?.push(await throughGatehouse('postgres'));
+    if (ONLY.has('raw')) results.raw?.push(await rawPosts());
+    if (ONLY.has('sqlite')) results.sqlite?.push(await throughGatehouse('sqlite'));
+    if (withPostgres && ONLY.has('postgres')) results.postgres?.push(await throughGatehouse('postgres'));
     const line = Object.entries(results)
       .filter(([, rates]) => rates.length === run)
       .map(([name, rates]) => `${name} ${formatRate(rates[run - 1] as number)}/s`)
