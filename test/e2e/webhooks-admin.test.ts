@@ -272,6 +272,20 @@ describe('admin API: event types, webhook endpoints and the publish API', () => 
     assert.equal(anonymous.status, 401);
   });
 
+  it('the OpenAPI document describes the webhook resources', async () => {
+    const openapi = await server.admin('GET', '/admin/v1/openapi.json', { token: null });
+    assert.equal(openapi.status, 200);
+    for (const path of [
+      '/admin/v1/event-types',
+      '/admin/v1/webhook-endpoints/{id}/rotate-secret',
+      '/admin/v1/events',
+      '/admin/v1/webhook-deliveries/{id}/attempts',
+      '/admin/v1/webhook-messages/{id}/replay',
+    ]) {
+      assert.ok(openapi.json.paths[path], `${path} is not documented`);
+    }
+  });
+
   it('unknown ids are 404 problems, malformed ids 400', async () => {
     const missing = await server.admin(
       'GET',
