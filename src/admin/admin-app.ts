@@ -10,6 +10,7 @@ import { ProblemSchema } from '../http/schemas.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
+import { registerOAuthRoutes } from '../oauth/client-routes.ts';
 import type { Services } from '../server/services.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import { registerAccessReviewRoute } from './access-review.ts';
@@ -54,7 +55,10 @@ export async function buildAdminApp(
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (exceedsJsonDepth(text)) {
-      done(new ApiError(400, 'json_too_deep', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`), undefined);
+      done(
+        new ApiError(400, 'json_too_deep', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`),
+        undefined,
+      );
       return;
     }
     parseJson(request, text, done);
@@ -95,6 +99,7 @@ export async function buildAdminApp(
   registerAuditRoutes(app, services);
   registerSecurityEventRoutes(app, services);
   registerAccessReviewRoute(app, services);
+  registerOAuthRoutes(app, services);
   registerWebhookRoutes(app, services);
   return app;
 }

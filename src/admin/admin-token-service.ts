@@ -4,6 +4,7 @@ import { digestsEqual } from '../crypto/constant-time.ts';
 import { credentialHint, generateCredential, parseCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Secret } from '../crypto/secret.ts';
+import { createLastUseRecorder } from '../db/last-use-recorder.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
@@ -28,16 +29,18 @@ export interface AuthenticatedAdmin {
 export const ADMIN_MARKER = 'admin';
 const CACHE_TTL_MS = 1000;
 const MAX_CACHED = 10_000;
-const TOUCH_INTERVAL_MS = 60_000;
 
 /** Admin tokens (K9): who may manage credentials, with roles; stored as keyed hashes only. */
 export class AdminTokenService {
   readonly #deps: AdminTokenServiceDeps;
   readonly #cache = new Map<string, { row: AdminTokenTable | undefined; loadedAt: number }>();
-  readonly #touched = new Map<string, number>();
+  readonly #touch: (id: string, now: number) => void;
 
   constructor(deps: AdminTokenServiceDeps) {
     this.#deps = deps;
+    this.#touch = createLastUseRecorder((id, now) =>
+      deps.db.updateTable('admin_tokens').set({ last_used_at: now }).where('id', '=', id).execute(),
+    );
     deps.changes.subscribe((topic) => {
       if (topic === 'admin_tokens') this.#cache.clear();
     });
@@ -188,16 +191,5 @@ export class AdminTokenService {
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .execute();
     return rows.length;
-  }
-
-  #touch(id: string, now: number): void {
-    if (now - (this.#touched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
-    this.#touched.set(id, now);
-    this.#deps.db
-      .updateTable('admin_tokens')
-      .set({ last_used_at: now })
-      .where('id', '=', id)
-      .execute()
-      .catch(() => this.#touched.delete(id));
   }
 }

@@ -37,7 +37,8 @@ describe('configuration', () => {
 
   it('production refuses to start without TLS, pepper and encryption keys, naming each variable', () => {
     const problems = problemsOf({ GATEHOUSE_ENV: 'production', GATEHOUSE_DATA_DIR: dir() }).join('\n');
-    for (const name of ['GATEHOUSE_TLS_CERT_FILE', 'GATEHOUSE_PEPPER', 'GATEHOUSE_ENCRYPTION_KEYS']) assert.match(problems, new RegExp(name));
+    for (const name of ['GATEHOUSE_TLS_CERT_FILE', 'GATEHOUSE_PEPPER', 'GATEHOUSE_ENCRYPTION_KEYS'])
+      assert.match(problems, new RegExp(name));
   });
 
   it('production refuses short and placeholder secrets', () => {
@@ -48,9 +49,18 @@ describe('configuration', () => {
       GATEHOUSE_TLS_KEY_FILE: '/k.pem',
       GATEHOUSE_ENCRYPTION_KEYS: keyEntry(1),
     };
-    assert.match(problemsOf({ ...base, GATEHOUSE_PEPPER: 'short' }).join(), /GATEHOUSE_PEPPER must be at least 32/);
-    assert.match(problemsOf({ ...base, GATEHOUSE_PEPPER: 'changeme-changeme-changeme-changeme' }).join(), /GATEHOUSE_PEPPER looks like a placeholder/);
-    assert.match(problemsOf({ ...base, GATEHOUSE_PEPPER: strong(), GATEHOUSE_ADMIN_TOKEN: 'x'.repeat(40) }).join(), /GATEHOUSE_ADMIN_TOKEN looks like a placeholder/);
+    assert.match(
+      problemsOf({ ...base, GATEHOUSE_PEPPER: 'short' }).join(),
+      /GATEHOUSE_PEPPER must be at least 32/,
+    );
+    assert.match(
+      problemsOf({ ...base, GATEHOUSE_PEPPER: 'changeme-changeme-changeme-changeme' }).join(),
+      /GATEHOUSE_PEPPER looks like a placeholder/,
+    );
+    assert.match(
+      problemsOf({ ...base, GATEHOUSE_PEPPER: strong(), GATEHOUSE_ADMIN_TOKEN: 'x'.repeat(40) }).join(),
+      /GATEHOUSE_ADMIN_TOKEN looks like a placeholder/,
+    );
     assert.equal(loadConfig({ ...base, GATEHOUSE_PEPPER: strong() }).mode, 'production');
   });
 
@@ -63,8 +73,18 @@ describe('configuration', () => {
     assert.equal(config.pepper.reveal(), pepper);
     assert.ok(!inspect(config, { depth: 5 }).includes(pepper));
     assert.ok(!JSON.stringify(config).includes(pepper));
-    assert.match(problemsOf({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PEPPER: pepper, GATEHOUSE_PEPPER_FILE: file }).join(), /either GATEHOUSE_PEPPER or GATEHOUSE_PEPPER_FILE/);
-    assert.match(problemsOf({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PEPPER_FILE: join(dataDir, 'missing') }).join(), /GATEHOUSE_PEPPER_FILE cannot be read/);
+    assert.match(
+      problemsOf({
+        GATEHOUSE_DATA_DIR: dataDir,
+        GATEHOUSE_PEPPER: pepper,
+        GATEHOUSE_PEPPER_FILE: file,
+      }).join(),
+      /either GATEHOUSE_PEPPER or GATEHOUSE_PEPPER_FILE/,
+    );
+    assert.match(
+      problemsOf({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PEPPER_FILE: join(dataDir, 'missing') }).join(),
+      /GATEHOUSE_PEPPER_FILE cannot be read/,
+    );
   });
 
   it('a wrong value names the variable and what is allowed', () => {
@@ -84,11 +104,22 @@ describe('configuration', () => {
   });
 
   it('encryption keys: several versions, the highest id seals; malformed entries are refused', () => {
-    const config = loadConfig({ GATEHOUSE_DATA_DIR: dir(), GATEHOUSE_ENCRYPTION_KEYS: `${keyEntry(1)},${keyEntry(3)},${keyEntry(2)}` });
+    const config = loadConfig({
+      GATEHOUSE_DATA_DIR: dir(),
+      GATEHOUSE_ENCRYPTION_KEYS: `${keyEntry(1)},${keyEntry(3)},${keyEntry(2)}`,
+    });
     assert.equal(config.keyring.currentId, 3);
     assert.equal(config.keyring.keys.size, 3);
-    for (const bad of ['1:short', `0:${randomBytes(32).toString('base64')}`, `${keyEntry(1)},${keyEntry(1).replace(/^1/, '1')}`, 'nonsense']) {
-      assert.match(problemsOf({ GATEHOUSE_DATA_DIR: dir(), GATEHOUSE_ENCRYPTION_KEYS: bad }).join(), /GATEHOUSE_ENCRYPTION_KEYS entry/);
+    for (const bad of [
+      '1:short',
+      `0:${randomBytes(32).toString('base64')}`,
+      `${keyEntry(1)},${keyEntry(1).replace(/^1/, '1')}`,
+      'nonsense',
+    ]) {
+      assert.match(
+        problemsOf({ GATEHOUSE_DATA_DIR: dir(), GATEHOUSE_ENCRYPTION_KEYS: bad }).join(),
+        /GATEHOUSE_ENCRYPTION_KEYS entry/,
+      );
     }
   });
 

@@ -3,6 +3,7 @@ import type { Keyring } from '../crypto/envelope.ts';
 import { isValidPrefix } from '../crypto/key-format.ts';
 import type { Secret } from '../crypto/secret.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
+import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
 import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 import { loadDevelopmentSecrets } from './development-secrets.ts';
 import { parseEncryptionKeys } from './encryption-keys.ts';
@@ -39,6 +40,8 @@ export interface Config {
   readonly gateway: GatewayConfig;
   /** Webhook delivery: SSRF exceptions, extra CA, retries, timeouts (`GATEHOUSE_WEBHOOK_*`). */
   readonly webhooks: WebhookConfig;
+  /** The OAuth authorization server: issuer, audience, token endpoint limits (`GATEHOUSE_OAUTH_*`). */
+  readonly oauth: OAuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +123,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const redisKeyPrefix = read.string('GATEHOUSE_REDIS_KEY_PREFIX', 'gatehouse');
   const gateway = readGatewayConfig(read, cwd);
   const webhooks = readWebhookConfig(read, production);
+  const oauth = readOAuthConfig(read);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
@@ -148,5 +152,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     credentialCacheTtlMs,
     gateway,
     webhooks: Object.freeze(webhooks),
+    oauth: Object.freeze(oauth),
   });
 }

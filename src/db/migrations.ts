@@ -4,6 +4,7 @@ import { auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
+import { oauthMigration } from '../oauth/oauth-schema.ts';
 import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 
 /**
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_keys': keysMigration,
   '0005_monitor': monitorMigration,
   '0007_webhooks': webhooksMigration,
+  '0008_oauth': oauthMigration,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -3,6 +3,7 @@ import type { AuditTables } from '../audit/audit-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
 import type { MonitorTables } from '../monitor/security-event-schema.ts';
+import type { OAuthTables } from '../oauth/oauth-schema.ts';
 import type { WebhookTables } from '../webhooks/webhook-schema.ts';
 
 /** The whole database as Kysely sees it; each concept declares its own tables. */
@@ -12,4 +13,5 @@ export interface Schema
     IntegratorTables,
     KeyTables,
     MonitorTables,
+    OAuthTables,
     WebhookTables {}

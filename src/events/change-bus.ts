@@ -1,5 +1,6 @@
 /** What changed: credentials of some kind, so caches holding them must drop what they hold. */
-export type ChangeTopic = 'credentials' | 'admin_tokens';
+export const CHANGE_TOPICS = ['credentials', 'admin_tokens', 'signing_keys', 'revoked_tokens'] as const;
+export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
 
 export type ChangeListener = (topic: ChangeTopic) => void;
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../db/redis.ts';
-import type { ChangeBus, ChangeListener, ChangeTopic } from './change-bus.ts';
+import { CHANGE_TOPICS, type ChangeBus, type ChangeListener, type ChangeTopic } from './change-bus.ts';
 
-const TOPICS: readonly ChangeTopic[] = ['credentials', 'admin_tokens'];
+const TOPICS: readonly ChangeTopic[] = CHANGE_TOPICS;
 
 /**
  * A change bus shared by every instance through Redis pub/sub (K5 across instances). Listeners of

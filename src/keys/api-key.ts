@@ -55,7 +55,7 @@ export interface ApiKey extends KeyInput {
   environment: Environment;
   status: 'active' | 'revoked' | 'expired';
   /** The secrets that currently verify: one, or two during a rotation's overlap. */
-  secrets: { id: string; hint: string; created_at: string; expires_at: string | null }[];
+  secrets: SecretSummary[];
   revoked_at: string | null;
   revoked_reason: string | null;
   last_used_at: string | null;
@@ -71,6 +71,28 @@ export interface ApiKey extends KeyInput {
 export const IMMUTABLE_KEY_FIELDS = ['id', 'integrator_id', 'environment', 'created_at'] as const;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export interface SecretSummary {
+  id: string;
+  hint: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** The secrets that still verify at `now`, as the API shows them (hint only). */
+export function activeSecrets(
+  secrets: readonly { id: string; hint: string; created_at: number; expires_at: number | null }[],
+  now: number,
+): SecretSummary[] {
+  return secrets
+    .filter((s) => s.expires_at === null || s.expires_at > now)
+    .map((s) => ({
+      id: s.id,
+      hint: s.hint,
+      created_at: new Date(s.created_at).toISOString(),
+      expires_at: iso(s.expires_at),
+    }));
+}
 
 export function toApiKey(row: ApiKeyTable, secrets: readonly ApiKeySecretTable[], now = Date.now()): ApiKey {
   return {
@@ -100,17 +122,7 @@ export function toApiKey(row: ApiKeyTable, secrets: readonly ApiKeySecretTable[]
         : row.expires_at !== null && row.expires_at <= now
           ? 'expired'
           : 'active',
-    secrets:
-      row.revoked_at !== null
-        ? []
-        : secrets
-            .filter((s) => s.expires_at === null || s.expires_at > now)
-            .map((s) => ({
-              id: s.id,
-              hint: s.hint,
-              created_at: new Date(s.created_at).toISOString(),
-              expires_at: iso(s.expires_at),
-            })),
+    secrets: row.revoked_at !== null ? [] : activeSecrets(secrets, now),
     revoked_at: iso(row.revoked_at),
     revoked_reason: row.revoked_reason,
     last_used_at: iso(row.last_used_at),

@@ -1,12 +1,12 @@
 import Type from 'typebox';
 import { Environment, Metadata, NullableTimestamp, Timestamp, Uuid } from '../http/schemas.ts';
 
-const Scope = Type.String({
+export const Scope = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/*-]{0,127}$',
   description: 'e.g. orders:read',
 });
-const Scopes = Type.Array(Scope, { maxItems: 100, uniqueItems: true });
-const AllowedIps = Type.Array(Type.String({ maxLength: 64 }), {
+export const Scopes = Type.Array(Scope, { maxItems: 100, uniqueItems: true });
+export const AllowedIps = Type.Array(Type.String({ maxLength: 64 }), {
   maxItems: 100,
   description: 'IPv4/IPv6 addresses or CIDR ranges; empty allows any address',
 });
@@ -34,7 +34,7 @@ const UsageLimit = Type.Union([
   ),
   Type.Null(),
 ]);
-const RateLimit = Type.Union([
+export const RateLimit = Type.Union([
   Type.Object(
     {
       requests_per_second: Type.Number({ exclusiveMinimum: 0, maximum: 1e6 }),
@@ -44,8 +44,8 @@ const RateLimit = Type.Union([
   ),
   Type.Null(),
 ]);
-const Name = Type.String({ minLength: 1, maxLength: 200 });
-const Owner = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]);
+export const Name = Type.String({ minLength: 1, maxLength: 200 });
+export const Owner = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]);
 
 const writable = {
   name: Name,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { digestsEqual } from '../crypto/constant-time.ts';
 import { parseCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
+import { createLastUseRecorder } from '../db/last-use-recorder.ts';
 import type { Schema } from '../db/schema.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
 import { createIpAllowlist, type IpAllowlist } from '../net/ip-allowlist.ts';
@@ -69,8 +70,6 @@ interface KnownSecret {
   } | null;
 }
 
-const TOUCH_INTERVAL_MS = 60_000;
-
 /**
  * Verifies presented API keys on the request path. The checksum rejects typos without I/O; known
  * secrets are served from memory until a change is announced on the bus or the TTL passes.
@@ -81,7 +80,7 @@ export class CredentialVerifier {
   readonly #keyPrefix: string;
   readonly #logger: Logger;
   readonly #cache: CredentialCache<KnownSecret | null>;
-  readonly #touched = new Map<string, number>();
+  readonly #touch: (id: string, now: number) => void;
 
   constructor(deps: {
     db: Kysely<Schema>;
@@ -96,6 +95,11 @@ export class CredentialVerifier {
     this.#keyPrefix = deps.keyPrefix;
     this.#logger = deps.logger;
     this.#cache = new CredentialCache(deps.cacheTtlMs);
+    this.#touch = createLastUseRecorder(
+      (id, now) => deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute(),
+      (error, id) =>
+        deps.logger.warn({ err: error, credential_id: id }, 'could not record last use of a key'),
+    );
     deps.changes.subscribe((topic) => {
       if (topic === 'credentials') this.#cache.clear();
     });
@@ -192,20 +196,5 @@ export class CredentialVerifier {
               refilledAt: row.usage_refilled_at,
             },
     };
-  }
-
-  /** Records last use at most once a minute per key, off the request path. */
-  #touch(id: string, now: number): void {
-    if (now - (this.#touched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
-    this.#touched.set(id, now);
-    this.#db
-      .updateTable('api_keys')
-      .set({ last_used_at: now })
-      .where('id', '=', id)
-      .execute()
-      .catch((error: unknown) => {
-        this.#touched.delete(id);
-        this.#logger.warn({ err: error, credential_id: id }, 'could not record last use of a key');
-      });
   }
 }

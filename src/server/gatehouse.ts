@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -38,6 +39,15 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     }
     const admin = await buildAdminApp(services, tls, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port });
+    await startOAuth(services.oauth, {
+      pollRevocations: services.database.dialect === 'postgres' && !services.redis,
+    });
+    const oauth = oauthDataPath(services.oauth, {
+      config,
+      redis: services.redis,
+      securityEvents: services.securityEvents,
+      logger,
+    });
     const data = await startGateway({
       config,
       tls,
@@ -48,13 +58,17 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
           keys: services.keys,
           keyPrefix: config.keyPrefix,
         }),
+        oauth.strategy,
       ],
+      publicRoutes: oauth.publicRoutes,
       securityEvents: services.securityEvents,
       redis: services.redis,
     }).catch(async (error: unknown) => {
+      await oauth.close();
       await admin.close();
       throw error;
     });
+    services.oauth.audience.useDataUrl(data.url);
     const urlOf = (address: AddressInfo) =>
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
@@ -74,6 +88,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       async close() {
         await services.webhooks.close();
         await data.close();
+        await oauth.close();
         await admin.close();
         await services.close();
         logger.flush?.();

@@ -12,6 +12,7 @@ import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
 import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
+import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 
 /** Everything the listeners and the CLI work with, wired once (the composition root). */
@@ -30,6 +31,7 @@ export interface Services {
   readonly adminTokens: AdminTokenService;
   readonly securityEvents: SecurityEvents;
   readonly webhooks: Webhooks;
+  readonly oauth: OAuth;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     }),
     adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
     securityEvents,
+    oauth: createOAuth({ config, db, audit, changes, envelope, hasher, logger }),
     webhooks: createWebhooks({ config: config.webhooks, database, audit, envelope, securityEvents, logger }),
     async close() {
       await changes.close();

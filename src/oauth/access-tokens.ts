@@ -1,0 +1,135 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { uuid7 } from '../db/uuid7.ts';
+import type { Environment } from '../keys/api-key.ts';
+import type { ClientRecord } from './client-registry.ts';
+import { SIGNING_ALGORITHM, type SigningKeys } from './signing-keys.ts';
+
+/** The claims of a Gatehouse access token (RFC 9068 plus the environment and the integrator). */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string;
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+  readonly client_id: string;
+  readonly scope: string;
+  readonly environment: Environment;
+  readonly integrator_id: string;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly claims: AccessTokenClaims }
+  | {
+      readonly ok: false;
+      readonly reason: 'malformed' | 'invalid_signature' | 'expired' | 'wrong_issuer' | 'wrong_audience';
+    };
+
+export interface TokenAudience {
+  /** The issuer and audience; a function because the default issuer is known only once the data path listens. */
+  issuer(): string;
+  audience(): string;
+}
+
+const TOKEN_TYPE = 'at+jwt';
+const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const VERIFIED_CACHE_SIZE = 50_000;
+
+/** Looks like a JWS compact serialization: what the gateway's Bearer-JWT strategy claims. */
+export function looksLikeJwt(value: string): boolean {
+  return value.length < 4096 && JWT_SHAPE.test(value);
+}
+
+/**
+ * Issues and checks JWT access tokens (RFC 9068: `typ: at+jwt`, iss, sub, aud, exp, iat, jti,
+ * client_id, scope), signed ES256 with the current signing key. A token whose signature and claims
+ * were checked once is remembered until it expires, so the gateway pays for one signature check per
+ * token, not per request; revocation is checked separately on every use.
+ */
+export class AccessTokens {
+  readonly #keys: SigningKeys;
+  readonly #audience: TokenAudience;
+  readonly #verified = new Map<string, AccessTokenClaims>();
+
+  constructor(keys: SigningKeys, audience: TokenAudience) {
+    this.#keys = keys;
+    this.#audience = audience;
+  }
+
+  async issue(
+    client: ClientRecord,
+    scopes: readonly string[],
+    now = Date.now(),
+  ): Promise<{ token: string; claims: AccessTokenClaims }> {
+    const iat = Math.floor(now / 1000);
+    const claims: AccessTokenClaims = {
+      iss: this.#audience.issuer(),
+      sub: client.id,
+      aud: this.#audience.audience(),
+      exp: iat + client.tokenTtlSeconds,
+      iat,
+      jti: uuid7(now),
+      client_id: client.id,
+      scope: scopes.join(' '),
+      environment: client.environment,
+      integrator_id: client.integratorId,
+    };
+    const key = await this.#keys.current();
+    const token = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: TOKEN_TYPE, kid: key.kid })
+      .sign(key.privateKey);
+    return { token, claims };
+  }
+
+  async verify(token: string, now = Date.now()): Promise<TokenCheck> {
+    const remembered = this.#verified.get(token);
+    if (remembered !== undefined) {
+      if (remembered.exp * 1000 > now) return { ok: true, claims: remembered };
+      this.#verified.delete(token);
+      return { ok: false, reason: 'expired' };
+    }
+    if (!looksLikeJwt(token)) return { ok: false, reason: 'malformed' };
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid === undefined ? undefined : await this.#keys.publicKey(header.kid, now);
+          if (!key) throw new errors.JWSSignatureVerificationFailed();
+          return key;
+        },
+        {
+          issuer: this.#audience.issuer(),
+          audience: this.#audience.audience(),
+          typ: TOKEN_TYPE,
+          algorithms: [SIGNING_ALGORITHM],
+          currentDate: new Date(now),
+          clockTolerance: 5,
+          requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id', 'scope', 'environment', 'integrator_id'],
+        },
+      );
+      const claims = payload as unknown as AccessTokenClaims;
+      if (
+        typeof claims.scope !== 'string' ||
+        (claims.environment !== 'production' && claims.environment !== 'sandbox')
+      ) {
+        return { ok: false, reason: 'malformed' };
+      }
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+      this.#verified.set(token, claims);
+      return { ok: true, claims };
+    } catch (error) {
+      return { ok: false, reason: reasonOf(error) };
+    }
+  }
+}
+
+function reasonOf(error: unknown): Exclude<TokenCheck, { ok: true }>['reason'] {
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'wrong_issuer';
+    if (error.claim === 'aud') return 'wrong_audience';
+    return 'malformed';
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'invalid_signature';
+  return 'malformed';
+}
