@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerAuditCommands } from './audit-commands.ts';
+import { registerClientCommands } from './client-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -13,6 +14,7 @@ const program = new Command('gatehouse')
 registerServeCommand(program);
 registerIntegratorCommands(program);
 registerKeyCommands(program);
+registerClientCommands(program);
 registerAuditCommands(program);
 registerAdminCommands(program);
 registerWebhookCommands(program);

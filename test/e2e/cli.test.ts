@@ -82,6 +82,42 @@ describe('the gatehouse CLI', () => {
     assert.equal(revoked.status, 'revoked');
   });
 
+  it('manages OAuth clients and rotates the signing key', async () => {
+    const integrator = JSON.parse(
+      (await gatehouse('integrators', 'create', '--name', 'CLI OAuth', '--json')).stdout,
+    );
+    const created = await gatehouse(
+      'clients',
+      'create',
+      '--integrator',
+      integrator.id,
+      '--name',
+      'cli client',
+      '--scope',
+      'orders:read',
+      '--json',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const client = JSON.parse(created.stdout);
+    recordSecret(client.client_secret);
+    assert.match(
+      (await gatehouse('clients', 'list', '--integrator', integrator.id)).stdout,
+      new RegExp(`${client.client_id}\\s+cli client\\s+sandbox\\s+active`),
+    );
+    const rotated = await gatehouse('clients', 'rotate-secret', client.client_id, '--overlap', '0');
+    const newSecret = /new client_secret\s+(\S+)/.exec(rotated.stdout)?.[1];
+    assert.ok(newSecret);
+    recordSecret(newSecret);
+    assert.equal(
+      JSON.parse((await gatehouse('clients', 'revoke', client.client_id, '--json')).stdout).status,
+      'revoked',
+    );
+    const before = JSON.parse((await gatehouse('signing-keys', 'list', '--json')).stdout).data;
+    const rotatedKey = JSON.parse((await gatehouse('signing-keys', 'rotate', '--json')).stdout);
+    assert.ok(!before.some((k: { kid: string }) => k.kid === rotatedKey.kid));
+    assert.match((await gatehouse('signing-keys', 'list')).stdout, new RegExp(`${rotatedKey.kid}\\s+active`));
+  });
+
   it('reports API errors in one line with the code and request id, and exits non-zero', async () => {
     const missing = await gatehouse('keys', 'show', '01a20000-0000-7000-8000-000000000000');
     assert.equal(missing.code, 1);

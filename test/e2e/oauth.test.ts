@@ -354,6 +354,13 @@ describe('OAuth client credentials end to end', () => {
     assert.ok(kids.includes(decodeProtectedHeader(before).kid));
     assert.ok(kids.includes(rotated.json.kid));
     for (const key of jwks.json.keys) assert.equal(key.d, undefined, 'no private key material');
+    const review = await server.admin('GET', '/admin/v1/reports/access-review');
+    assert.ok(
+      review.json.data.some(
+        (e: { id: string; credential_type: string }) =>
+          e.id === client.id && e.credential_type === 'oauth_client',
+      ),
+    );
     const listed = await server.admin('GET', '/admin/v1/signing-keys');
     assert.equal(listed.json.data.filter((k: { status: string }) => k.status === 'active').length, 1);
   });
