@@ -35,16 +35,14 @@ export async function benchAudit(): Promise<void> {
       const append = await measure(
         'audit append (hash-chained, own transaction)',
         () =>
-          db
-            .transaction()
-            .execute((trx) =>
-              deployment.services.audit.append(trx, {
-                ...context,
-                action: 'key.update',
-                target: { type: 'api_key', id: 'k' },
-                after,
-              }),
-            ),
+          db.transaction().execute((trx) =>
+            deployment.services.audit.append(trx, {
+              ...context,
+              action: 'key.update',
+              target: { type: 'api_key', id: 'k' },
+              after,
+            }),
+          ),
         { durationMs, batch: 16 },
       );
       const verified = await deployment.services.audit.verify(db);
