@@ -47,11 +47,11 @@ interface PreparedDelivery {
   readonly failingSince: number | null;
 }
 
-/** What this instance holds for one endpoint: claimed deliveries not yet committed, some in flight. */
+/** One endpoint's claimed deliveries on this instance: `queued` counts those waiting or in flight. */
 interface EndpointSlot {
   readonly waiting: PreparedDelivery[];
   inFlight: number;
-  held: number;
+  queued: number;
 }
 
 const CLAIM_BATCH = 500;
@@ -64,8 +64,10 @@ const KEY_CACHE_SIZE = 10_000;
  * records every attempt, and schedules retries. Results are committed in batches; a delivery stays
  * leased until its result is committed, so a crash at any point leaves it to be delivered again.
  *
- * Each endpoint may hold up to twice its concurrency (the rest wait here, already claimed), so a busy
- * endpoint is refilled by one claim per batch of completions rather than one per completion.
+ * Each endpoint may queue up to twice its concurrency here (one round in flight, one waiting, already
+ * claimed) and is refilled only once it is down to one round, so a busy endpoint costs one claim per
+ * round rather than one per completion. Deliveries whose results are still being committed do not
+ * count against their endpoint (they are done with it), only against the instance's `#maxHeld`.
  */
 export class DeliveryWorker {
   readonly #deps: DeliveryWorkerDeps;
@@ -120,8 +122,7 @@ export class DeliveryWorker {
     this.#signal.wake();
     await this.#loop;
     for (const slot of this.#slots.values()) {
-      for (const prepared of slot.waiting.splice(0))
-        this.#finish(prepared.claimed, { kind: 'released', delivery: prepared.claimed });
+      for (const prepared of slot.waiting.splice(0)) this.#giveBack(prepared.claimed, 'released');
     }
     const grace = setTimeout(() => {
       for (const controller of this.#controllers) controller.abort();
@@ -157,7 +158,7 @@ export class DeliveryWorker {
             limit: Math.min(room, CLAIM_BATCH),
             leaseMs: this.#leaseMs,
             exclude: this.#fullEndpoints(),
-            capacityOf: (id) => this.#perEndpoint - (this.#slots.get(id)?.held ?? 0),
+            capacityOf: (id) => this.#perEndpoint - (this.#slots.get(id)?.queued ?? 0),
           });
         } catch (error) {
           this.#log.error({ err: error }, 'could not claim webhook deliveries');
@@ -180,12 +181,12 @@ export class DeliveryWorker {
   #fullEndpoints(): Set<string> {
     const full = new Set<string>();
     const threshold = this.#deps.config.endpointConcurrency;
-    for (const [id, slot] of this.#slots) if (slot.held > threshold) full.add(id);
+    for (const [id, slot] of this.#slots) if (slot.queued > threshold) full.add(id);
     return full;
   }
 
   #slot(endpointId: string): EndpointSlot {
-    const slot = this.#slots.get(endpointId) ?? { waiting: [], inFlight: 0, held: 0 };
+    const slot = this.#slots.get(endpointId) ?? { waiting: [], inFlight: 0, queued: 0 };
     this.#slots.set(endpointId, slot);
     return slot;
   }
@@ -193,7 +194,7 @@ export class DeliveryWorker {
   async #accept(claimed: ClaimedDelivery[]): Promise<void> {
     for (const delivery of claimed) {
       this.#held++;
-      this.#slot(delivery.endpoint_id).held++;
+      this.#slot(delivery.endpoint_id).queued++;
     }
     let messages: Map<string, WebhookMessageTable>;
     let endpoints: Map<string, EndpointForDelivery>;
@@ -208,7 +209,7 @@ export class DeliveryWorker {
       ]);
     } catch (error) {
       this.#log.error({ err: error }, 'could not load claimed webhook deliveries; giving them back');
-      for (const delivery of claimed) this.#finish(delivery, { kind: 'released', delivery });
+      for (const delivery of claimed) this.#giveBack(delivery, 'released');
       return;
     }
     const keys = this.#signingKeys(secrets);
@@ -219,7 +220,7 @@ export class DeliveryWorker {
       const endpointKeys = keys.get(delivery.endpoint_id) ?? [];
       const skip = reasonToSkip(delivery, message, endpoint, endpointKeys.length);
       if (skip !== null || !message || !endpoint) {
-        this.#finish(delivery, { kind: 'skipped', delivery, reason: skip ?? 'missing' });
+        this.#giveBack(delivery, skip ?? 'missing');
         continue;
       }
       let body: Buffer;
@@ -230,7 +231,7 @@ export class DeliveryWorker {
           { webhook_id: message.id, delivery_id: delivery.id },
           'a webhook message body cannot be opened with the configured encryption keys',
         );
-        this.#finish(delivery, { kind: 'skipped', delivery, reason: 'payload_unreadable' });
+        this.#giveBack(delivery, 'payload_unreadable');
         continue;
       }
       this.#slot(delivery.endpoint_id).waiting.push({
@@ -303,7 +304,7 @@ export class DeliveryWorker {
     slot.inFlight++;
     this.#inFlight++;
     const task = (async () => {
-      let result: AttemptResult;
+      let result: AttemptResult | undefined;
       try {
         const timestamp = Math.floor(Date.now() / 1000);
         result = await sendDelivery({
@@ -314,17 +315,22 @@ export class DeliveryWorker {
           timeoutMs: this.#deps.config.timeoutMs,
           inFlight: this.#controllers,
         });
+      } catch (error) {
+        this.#log.error({ err: error, delivery_id: prepared.claimed.id }, 'webhook delivery attempt crashed');
       } finally {
         slot.inFlight--;
         this.#inFlight--;
+        this.#leaveSlot(prepared.claimed.endpoint_id);
       }
-      this.#record(prepared, result);
+      if (result === undefined || result.aborted)
+        this.#finish(prepared.claimed, { kind: 'released', delivery: prepared.claimed });
+      else this.#record(prepared, result);
     })().catch((error: unknown) => {
+      // The result was not committed: the lease runs out and the delivery is made again.
       this.#log.error(
         { err: error, delivery_id: prepared.claimed.id },
-        'webhook delivery attempt crashed; giving it back',
+        'could not record a webhook delivery attempt',
       );
-      this.#finish(prepared.claimed, { kind: 'released', delivery: prepared.claimed });
     });
     this.#attempts.add(task);
     void task.finally(() => {
@@ -336,10 +342,6 @@ export class DeliveryWorker {
 
   #record(prepared: PreparedDelivery, result: AttemptResult): void {
     const { claimed } = prepared;
-    if (result.aborted) {
-      this.#finish(claimed, { kind: 'released', delivery: claimed });
-      return;
-    }
     const now = Date.now();
     const outcome = decideOutcome({
       statusCode: result.statusCode,
@@ -395,13 +397,8 @@ export class DeliveryWorker {
     );
     if (outcome.kind === 'failed' && outcome.disable !== null) {
       const slot = this.#slots.get(claimed.endpoint_id);
-      for (const waiting of slot?.waiting.splice(0) ?? []) {
-        this.#finish(waiting.claimed, {
-          kind: 'skipped',
-          delivery: waiting.claimed,
-          reason: 'endpoint_disabled',
-        });
-      }
+      for (const waiting of slot?.waiting.splice(0) ?? [])
+        this.#giveBack(waiting.claimed, 'endpoint_disabled');
       const details = {
         last_status_code: result.statusCode,
         last_error: result.error,
@@ -416,7 +413,7 @@ export class DeliveryWorker {
     }
   }
 
-  /** Commits a result (batched); the delivery stays held here until its result is committed. */
+  /** Commits a result (batched); the delivery counts against `#maxHeld` until it is committed. */
   #finish(delivery: ClaimedDelivery, result: DeliveryResult, retryAt?: number): void {
     this.#results
       .submit(result)
@@ -432,16 +429,28 @@ export class DeliveryWorker {
         },
       )
       .finally(() => {
-        // Claim again only when this frees room a claim could use: an endpoint down to its last round,
-        // or the instance no longer full. Waking on every result would mostly claim nothing.
+        // Wake the loop only when a claim could now take more; waking on every result would mostly
+        // claim nothing.
         if (this.#held-- === this.#maxHeld) this.#signal.wake();
-        const slot = this.#slots.get(delivery.endpoint_id);
-        if (!slot) return;
-        if (slot.held-- === this.#deps.config.endpointConcurrency + 1) this.#signal.wake();
-        if (slot.held <= 0 && slot.inFlight === 0 && slot.waiting.length === 0) {
-          this.#slots.delete(delivery.endpoint_id);
-        }
       });
+  }
+
+  /** A claimed delivery that will not be attempted here: skipped (failed for good) or released. */
+  #giveBack(delivery: ClaimedDelivery, reason: 'released' | string): void {
+    this.#leaveSlot(delivery.endpoint_id);
+    this.#finish(
+      delivery,
+      reason === 'released' ? { kind: 'released', delivery } : { kind: 'skipped', delivery, reason },
+    );
+  }
+
+  /** A delivery stops waiting or being in flight for its endpoint. */
+  #leaveSlot(endpointId: string): void {
+    const slot = this.#slots.get(endpointId);
+    if (!slot) return;
+    // Down to one round: a claim would now take a round's worth for this endpoint.
+    if (slot.queued-- === this.#deps.config.endpointConcurrency + 1) this.#signal.wake();
+    if (slot.queued <= 0 && slot.inFlight === 0 && slot.waiting.length === 0) this.#slots.delete(endpointId);
   }
 
   /** Wakes the loop when a retry this instance scheduled comes due (sooner than the next poll). */
