@@ -23,7 +23,10 @@ describe('admin API under fuzzed input', () => {
   };
 
   const assertProblem = (response: HttpResponse, context: unknown) => {
-    assert.ok(response.status >= 400 && response.status < 500, `status ${response.status} for ${String(JSON.stringify(context)).slice(0, 300)}`);
+    assert.ok(
+      response.status >= 400 && response.status < 500,
+      `status ${response.status} for ${String(JSON.stringify(context)).slice(0, 300)}`,
+    );
     assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
     assert.equal(typeof response.json?.code, 'string');
     assert.equal(typeof response.json?.request_id, 'string');
@@ -33,10 +36,17 @@ describe('admin API under fuzzed input', () => {
 
   before(async () => {
     server = await startTestServer({ name: 'admin-fuzz' });
-    integratorId = (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Fuzz target' } })).json.id;
+    integratorId = (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Fuzz target' } }))
+      .json.id;
     keyId = (
       await server.admin('POST', '/admin/v1/keys', {
-        body: { integrator_id: integratorId, name: 'stable', environment: 'sandbox', scopes: ['a:b'], metadata: { team: 'x' } },
+        body: {
+          integrator_id: integratorId,
+          name: 'stable',
+          environment: 'sandbox',
+          scopes: ['a:b'],
+          metadata: { team: 'x' },
+        },
       })
     ).json.id;
     snapshot = await state();
@@ -62,9 +72,27 @@ describe('admin API under fuzzed input', () => {
     scopes: [null, 'a:b', [1], ['has space'], ['a', 'a'], [''], Array(101).fill('s'), [{}]],
     allowed_ips: [null, '10.0.0.0/8', ['10.0.0.0/33'], ['not an ip'], [1], ['::1/200']],
     expires_at: ['tomorrow', 1, '2026-13-45T00:00:00Z', {}, true],
-    metadata: [null, [], 'x', 1, Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])), { big: 'x'.repeat(17000) }],
-    usage_limit: [{ remaining: -1, refill: null }, { remaining: 1 }, { remaining: 1, refill: { amount: 0, interval: 'day' } }, { remaining: 1, refill: { amount: 1, interval: 'year' } }, 5],
-    rate_limit: [{ requests_per_second: 0, burst: 1 }, { requests_per_second: 1 }, { requests_per_second: 1, burst: 0.5 }, 'fast'],
+    metadata: [
+      null,
+      [],
+      'x',
+      1,
+      Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])),
+      { big: 'x'.repeat(17000) },
+    ],
+    usage_limit: [
+      { remaining: -1, refill: null },
+      { remaining: 1 },
+      { remaining: 1, refill: { amount: 0, interval: 'day' } },
+      { remaining: 1, refill: { amount: 1, interval: 'year' } },
+      5,
+    ],
+    rate_limit: [
+      { requests_per_second: 0, burst: 1 },
+      { requests_per_second: 1 },
+      { requests_per_second: 1, burst: 0.5 },
+      'fast',
+    ],
   };
   const fields = Object.keys(validPut) as (keyof typeof validPut)[];
 
@@ -79,10 +107,15 @@ describe('admin API under fuzzed input', () => {
           const body: Record<string, unknown> = { ...validPut };
           if (remove) delete body[field];
           else body[field] = wrongValues[field][pick % wrongValues[field].length];
-          const response = await server.admin('PUT', `/admin/v1/keys/${keyId}`, { body: { ...extra, ...body } });
+          const response = await server.admin('PUT', `/admin/v1/keys/${keyId}`, {
+            body: { ...extra, ...body },
+          });
           assertProblem(response, body);
           assert.ok(
-            response.json.errors?.some((e: { field: string }) => e.field.startsWith(`/${field}`) || Object.hasOwn(extra, e.field.slice(1))),
+            response.json.errors?.some(
+              (e: { field: string }) =>
+                e.field.startsWith(`/${field}`) || Object.hasOwn(extra, e.field.slice(1)),
+            ),
             `errors should name /${field}: ${JSON.stringify(response.json.errors)}`,
           );
         },
@@ -101,16 +134,33 @@ describe('admin API under fuzzed input', () => {
       ['POST', '/admin/v1/admin-tokens'],
     ] as const;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...endpoints), fc.oneof(fc.anything(), fc.json().map((j) => JSON.parse(j))), async ([method, path], body) => {
-        fc.pre(!(body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0));
-        const target = typeof path === 'function' ? path() : path;
-        const response = await server.admin(method, target, { body: JSON.stringify(body) ?? 'null', headers: { 'content-type': 'application/json' } });
-        if (response.status < 400) {
-          // Only rotate accepts an object without required fields; its effect is checked by the snapshot below.
-          assert.fail(`accepted ${JSON.stringify(body).slice(0, 200)} on ${method} ${target}`);
-        }
-        assertProblem(response, body);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...endpoints),
+        fc.oneof(
+          fc.anything(),
+          fc.json().map((j) => JSON.parse(j)),
+        ),
+        async ([method, path], body) => {
+          fc.pre(
+            !(
+              body !== null &&
+              typeof body === 'object' &&
+              !Array.isArray(body) &&
+              Object.keys(body).length === 0
+            ),
+          );
+          const target = typeof path === 'function' ? path() : path;
+          const response = await server.admin(method, target, {
+            body: JSON.stringify(body) ?? 'null',
+            headers: { 'content-type': 'application/json' },
+          });
+          if (response.status < 400) {
+            // Only rotate accepts an object without required fields; its effect is checked by the snapshot below.
+            assert.fail(`accepted ${JSON.stringify(body).slice(0, 200)} on ${method} ${target}`);
+          }
+          assertProblem(response, body);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -118,23 +168,44 @@ describe('admin API under fuzzed input', () => {
   it('huge, unicode and deeply nested bodies are refused cleanly', async () => {
     const huge = { integrator_id: integratorId, environment: 'sandbox', name: 'é'.repeat(600_000) };
     assertProblem(await server.admin('POST', '/admin/v1/keys', { body: huge }), 'huge');
-    const unicode = { integrator_id: integratorId, environment: 'sandbox', name: '\u0000\uFFFF\uD83D\uDE00'.repeat(100) };
+    const unicode = {
+      integrator_id: integratorId,
+      environment: 'sandbox',
+      name: '\u0000\uFFFF\uD83D\uDE00'.repeat(100),
+    };
     assertProblem(await server.admin('POST', '/admin/v1/keys', { body: unicode }), 'unicode');
     const nested = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
-    const deep = await server.admin('POST', '/admin/v1/integrators', { body: `{"name":"n","metadata":${nested}}`, headers: { 'content-type': 'application/json' } });
+    const deep = await server.admin('POST', '/admin/v1/integrators', {
+      body: `{"name":"n","metadata":${nested}}`,
+      headers: { 'content-type': 'application/json' },
+    });
     assertProblem(deep, 'nested');
     assert.equal(deep.json.code, 'json_too_deep');
-    assertProblem(await server.admin('POST', '/admin/v1/integrators', { body: '{"__proto__":{"admin":true},"name":"p"}', headers: { 'content-type': 'application/json' } }), 'proto');
+    assertProblem(
+      await server.admin('POST', '/admin/v1/integrators', {
+        body: '{"__proto__":{"admin":true},"name":"p"}',
+        headers: { 'content-type': 'application/json' },
+      }),
+      'proto',
+    );
   });
 
   it('malformed ids in paths are a 400 or 404 problem', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.constantFrom('', '/rotate', '/revoke'), async (id, suffix) => {
-        fc.pre(id.length > 0);
-        const method = suffix === '' ? 'GET' : 'POST';
-        const response = await server.admin(method, `/admin/v1/keys/${encodeURIComponent(id)}${suffix}`, suffix ? { body: {} } : {});
-        assertProblem(response, id);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme', maxLength: 60 }),
+        fc.constantFrom('', '/rotate', '/revoke'),
+        async (id, suffix) => {
+          fc.pre(id.length > 0);
+          const method = suffix === '' ? 'GET' : 'POST';
+          const response = await server.admin(
+            method,
+            `/admin/v1/keys/${encodeURIComponent(id)}${suffix}`,
+            suffix ? { body: {} } : {},
+          );
+          assertProblem(response, id);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -143,11 +214,22 @@ describe('admin API under fuzzed input', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/octet-stream'),
-          fc.stringMatching(/^[a-z]{1,10}\/[a-z0-9.+-]{1,20}$/).filter((t) => !t.startsWith('application/json')),
+          fc.constantFrom(
+            'text/plain',
+            'application/xml',
+            'multipart/form-data; boundary=x',
+            'application/x-www-form-urlencoded',
+            'application/octet-stream',
+          ),
+          fc
+            .stringMatching(/^[a-z]{1,10}\/[a-z0-9.+-]{1,20}$/)
+            .filter((t) => !t.startsWith('application/json')),
         ),
         async (contentType) => {
-          const response = await server.admin('POST', '/admin/v1/integrators', { body: '{"name":"ct"}', headers: { 'content-type': contentType } });
+          const response = await server.admin('POST', '/admin/v1/integrators', {
+            body: '{"name":"ct"}',
+            headers: { 'content-type': contentType },
+          });
           assert.equal(response.status, 415, contentType);
           assertProblem(response, contentType);
         },

@@ -20,7 +20,11 @@ const backends: { name: string; skip: string | false; database: () => TestPostgr
   { name: 'SQLite', skip: false, database: () => undefined },
   { name: 'PostgreSQL', skip: postgres ? false : POSTGRES_SKIP_MESSAGE, database: () => postgres },
 ];
-const context: AuditContext = { actor: { type: 'admin_token', id: 'test-token', name: 'store suite' }, ip: '127.0.0.1', requestId: 'r1' };
+const context: AuditContext = {
+  actor: { type: 'admin_token', id: 'test-token', name: 'store suite' },
+  ip: '127.0.0.1',
+  requestId: 'r1',
+};
 
 for (const backend of backends) {
   describe(`stores on ${backend.name}`, { skip: backend.skip }, () => {
@@ -32,7 +36,10 @@ for (const backend of backends) {
     before(async () => {
       const pg = backend.database();
       config = testConfig(pg ? { GATEHOUSE_DATABASE_URL: pg.url.reveal() } : {});
-      services = await createServices(config, createLogger({ level: 'debug', destination: logFile(`store-${backend.name}`) }));
+      services = await createServices(
+        config,
+        createLogger({ level: 'debug', destination: logFile(`store-${backend.name}`) }),
+      );
       integratorId = (await services.integrators.create({ name: 'Initech' }, context)).id;
     });
     after(async () => {
@@ -42,7 +49,10 @@ for (const backend of backends) {
     });
 
     const createKey = async (extra: Record<string, unknown> = {}) => {
-      const issued = await services.keys.create({ integrator_id: integratorId, name: 'k', environment: 'production', ...extra }, context);
+      const issued = await services.keys.create(
+        { integrator_id: integratorId, name: 'k', environment: 'production', ...extra },
+        context,
+      );
       recordSecret(issued.secret);
       return issued;
     };
@@ -55,8 +65,16 @@ for (const backend of backends) {
 
     it('stores only a keyed hash of a key secret, never the secret itself', async () => {
       const { key, secret } = await createKey();
-      const keyRows = await services.database.db.selectFrom('api_keys').selectAll().where('id', '=', key.id).execute();
-      const secretRows = await services.database.db.selectFrom('api_key_secrets').selectAll().where('key_id', '=', key.id).execute();
+      const keyRows = await services.database.db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', key.id)
+        .execute();
+      const secretRows = await services.database.db
+        .selectFrom('api_key_secrets')
+        .selectAll()
+        .where('key_id', '=', key.id)
+        .execute();
       const stored = JSON.stringify([keyRows, secretRows]);
       assert.ok(!stored.includes(secret));
       assert.ok(!stored.includes(secret.slice(10, 40)));
@@ -80,13 +98,24 @@ for (const backend of backends) {
 
     it('a replace with a stale version fails and leaves neither a change nor an audit entry', async () => {
       const integrator = await services.integrators.create({ name: 'Versioned' }, context);
-      const entriesBefore = await services.audit.list(services.database.db, { limit: 1000, targetId: integrator.id });
+      const entriesBefore = await services.audit.list(services.database.db, {
+        limit: 1000,
+        targetId: integrator.id,
+      });
       await assert.rejects(
-        services.integrators.replace(integrator.id, { name: 'x', email: null, status: 'active', metadata: {} }, 7, context),
+        services.integrators.replace(
+          integrator.id,
+          { name: 'x', email: null, status: 'active', metadata: {} },
+          7,
+          context,
+        ),
         (error: ApiError) => error.status === 412,
       );
       assert.equal((await services.integrators.get(integrator.id)).name, 'Versioned');
-      const entriesAfter = await services.audit.list(services.database.db, { limit: 1000, targetId: integrator.id });
+      const entriesAfter = await services.audit.list(services.database.db, {
+        limit: 1000,
+        targetId: integrator.id,
+      });
       assert.equal(entriesAfter.length, entriesBefore.length);
     });
 
@@ -107,7 +136,10 @@ for (const backend of backends) {
     });
 
     it('checks expiry, environment and the IP allowlist (IPv4 and IPv6)', async () => {
-      const { secret } = await createKey({ allowed_ips: ['10.1.0.0/16', '2001:db8::/48'], expires_at: new Date(Date.now() + 60_000).toISOString() });
+      const { secret } = await createKey({
+        allowed_ips: ['10.1.0.0/16', '2001:db8::/48'],
+        expires_at: new Date(Date.now() + 60_000).toISOString(),
+      });
       assert.equal((await services.credentials.verify(secret, { ip: '10.1.2.3' })).ok, true);
       assert.equal((await services.credentials.verify(secret, { ip: '2001:db8:0:1::9' })).ok, true);
       const reason = async (...args: Parameters<Services['credentials']['verify']>) => {
@@ -118,22 +150,35 @@ for (const backend of backends) {
       assert.equal(await reason(secret, { ip: '2001:db9::1' }), 'ip_not_allowed');
       assert.equal(await reason(secret, { ip: '10.1.2.3', environment: 'sandbox' }), 'wrong_environment');
       assert.equal(await reason(secret, { ip: '10.1.2.3' }, Date.now() + 61_000), 'expired');
-      assert.equal(await reason(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`, { ip }), 'malformed');
+      assert.equal(
+        await reason(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`, { ip }),
+        'malformed',
+      );
     });
 
     it('a usage cap admits exactly that many uses, even under concurrency, and refills per period', async () => {
-      const { key, secret } = await createKey({ usage_limit: { remaining: 5, refill: { amount: 3, interval: 'hour' } } });
-      const results = await Promise.all(Array.from({ length: 20 }, () => services.credentials.verify(secret, { ip })));
+      const { key, secret } = await createKey({
+        usage_limit: { remaining: 5, refill: { amount: 3, interval: 'hour' } },
+      });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => services.credentials.verify(secret, { ip })),
+      );
       assert.equal(results.filter((r) => r.ok).length, 5);
       assert.equal((await services.keys.get(key.id)).usage_limit?.remaining, 0);
       const nextHour = Date.now() + 3600_000 + 1000;
       services.changes.publish('credentials');
-      const refilled = await Promise.all(Array.from({ length: 6 }, () => services.credentials.verify(secret, { ip }, nextHour)));
+      const refilled = await Promise.all(
+        Array.from({ length: 6 }, () => services.credentials.verify(secret, { ip }, nextHour)),
+      );
       assert.equal(refilled.filter((r) => r.ok).length, 3);
     });
 
     it('concurrent changes keep one unbroken audit chain', async () => {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => services.integrators.create({ name: `concurrent ${i}` }, context)));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          services.integrators.create({ name: `concurrent ${i}` }, context),
+        ),
+      );
       const result = await services.audit.verify(services.database.db);
       assert.deepEqual(result.first_broken, null);
       assert.ok(result.entries_checked >= 20);
@@ -141,10 +186,22 @@ for (const backend of backends) {
 
     it('records and lists security events, newest first, with credential-shaped strings redacted', async () => {
       const { key, secret } = await createKey();
-      await services.securityEvents.record({ event: 'authentication_failed', source: 'test', credentialId: key.id, details: { presented: secret } });
-      await services.securityEvents.record({ event: 'credential_over_plain_http', source: 'test', credentialId: key.id });
+      await services.securityEvents.record({
+        event: 'authentication_failed',
+        source: 'test',
+        credentialId: key.id,
+        details: { presented: secret },
+      });
+      await services.securityEvents.record({
+        event: 'credential_over_plain_http',
+        source: 'test',
+        credentialId: key.id,
+      });
       const page = await services.securityEvents.list({ limit: 10, credentialId: key.id });
-      assert.deepEqual(page.data.map((e) => e.event), ['credential_over_plain_http', 'authentication_failed']);
+      assert.deepEqual(
+        page.data.map((e) => e.event),
+        ['credential_over_plain_http', 'authentication_failed'],
+      );
       assert.ok(!JSON.stringify(page).includes(secret));
     });
 
@@ -160,10 +217,18 @@ for (const backend of backends) {
         const target = rows[2];
         assert.ok(target);
         const result = await tamper(() =>
-          services.database.db.updateTable('audit_log').set({ actor_name: 'someone else' }).where('seq', '=', target.seq).execute(),
+          services.database.db
+            .updateTable('audit_log')
+            .set({ actor_name: 'someone else' })
+            .where('seq', '=', target.seq)
+            .execute(),
         );
         assert.deepEqual(result.first_broken, { seq: target.seq, id: target.id, reason: 'entry_modified' });
-        await services.database.db.updateTable('audit_log').set({ actor_name: target.actor_name }).where('seq', '=', target.seq).execute();
+        await services.database.db
+          .updateTable('audit_log')
+          .set({ actor_name: target.actor_name })
+          .where('seq', '=', target.seq)
+          .execute();
         assert.equal((await services.audit.verify(services.database.db)).ok, true);
       });
 
@@ -174,11 +239,19 @@ for (const backend of backends) {
         const { createHash } = await import('node:crypto');
         const forged = createHash('sha256').update('forged').digest('base64url');
         const result = await tamper(() =>
-          services.database.db.updateTable('audit_log').set({ action: 'key.read', hash: forged }).where('seq', '=', target.seq).execute(),
+          services.database.db
+            .updateTable('audit_log')
+            .set({ action: 'key.read', hash: forged })
+            .where('seq', '=', target.seq)
+            .execute(),
         );
         assert.equal(result.ok, false);
         assert.equal(result.first_broken?.seq, target.seq);
-        await services.database.db.updateTable('audit_log').set({ action: target.action, hash: target.hash }).where('seq', '=', target.seq).execute();
+        await services.database.db
+          .updateTable('audit_log')
+          .set({ action: target.action, hash: target.hash })
+          .where('seq', '=', target.seq)
+          .execute();
       });
 
       it('a deleted entry in the middle, and one at the end', async () => {
@@ -186,11 +259,19 @@ for (const backend of backends) {
         const middle = rows[4];
         const last = rows.at(-1);
         assert.ok(middle && last);
-        const result = await tamper(() => services.database.db.deleteFrom('audit_log').where('seq', '=', middle.seq).execute());
-        assert.deepEqual(result.first_broken, { seq: middle.seq + 1, id: rows[5]?.id, reason: 'entries_missing' });
+        const result = await tamper(() =>
+          services.database.db.deleteFrom('audit_log').where('seq', '=', middle.seq).execute(),
+        );
+        assert.deepEqual(result.first_broken, {
+          seq: middle.seq + 1,
+          id: rows[5]?.id,
+          reason: 'entries_missing',
+        });
         await services.database.db.insertInto('audit_log').values(middle).execute();
 
-        const tail = await tamper(() => services.database.db.deleteFrom('audit_log').where('seq', '=', last.seq).execute());
+        const tail = await tamper(() =>
+          services.database.db.deleteFrom('audit_log').where('seq', '=', last.seq).execute(),
+        );
         assert.equal(tail.ok, false);
         assert.equal(tail.first_broken?.reason, 'head_mismatch');
         await services.database.db.insertInto('audit_log').values(last).execute();
@@ -201,15 +282,30 @@ for (const backend of backends) {
         const rows = await entries();
         const last = rows.at(-1);
         assert.ok(last);
-        const inserted = { ...last, seq: last.seq + 1, id: `${last.id.slice(0, -4)}beef`, prev_hash: last.hash, action: 'key.create' };
-        const result = await tamper(() => services.database.db.insertInto('audit_log').values(inserted).execute());
+        const inserted = {
+          ...last,
+          seq: last.seq + 1,
+          id: `${last.id.slice(0, -4)}beef`,
+          prev_hash: last.hash,
+          action: 'key.create',
+        };
+        const result = await tamper(() =>
+          services.database.db.insertInto('audit_log').values(inserted).execute(),
+        );
         assert.equal(result.ok, false);
         assert.equal(result.first_broken?.seq, last.seq + 1);
         await services.database.db.deleteFrom('audit_log').where('seq', '=', inserted.seq).execute();
 
         const shifted = await tamper(async () => {
-          await services.database.db.updateTable('audit_log').set({ seq: 1_000_000 }).where('seq', '=', 2).execute();
-          await services.database.db.insertInto('audit_log').values({ ...(rows[1] as typeof last), seq: 2, id: uuid7(), actor_name: 'impostor' }).execute();
+          await services.database.db
+            .updateTable('audit_log')
+            .set({ seq: 1_000_000 })
+            .where('seq', '=', 2)
+            .execute();
+          await services.database.db
+            .insertInto('audit_log')
+            .values({ ...(rows[1] as typeof last), seq: 2, id: uuid7(), actor_name: 'impostor' })
+            .execute();
         });
         assert.equal(shifted.first_broken?.seq, 2);
         assert.equal(shifted.first_broken?.reason, 'entry_modified');
