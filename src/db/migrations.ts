@@ -9,7 +9,8 @@ import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 
 /**
  * Every schema change, in the order it was made. Each concept owns its migration; names are
- * numbered so the order never depends on file layout. Never edit a released migration: add one.
+ * numbered so the order never depends on file layout. Never edit a released migration: add one,
+ * numbered after the last (the migrator refuses a database that has run a later one).
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_audit': auditMigration,
@@ -17,8 +18,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_integrators': integratorsMigration,
   '0004_keys': keysMigration,
   '0005_monitor': monitorMigration,
-  '0007_webhooks': webhooksMigration,
-  '0008_oauth': oauthMigration,
+  '0006_webhooks': webhooksMigration,
+  '0007_oauth': oauthMigration,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
