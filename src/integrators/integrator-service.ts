@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
+import { applyAuditedChange } from '../audit/audited-change.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
 import { notFound } from '../http/api-error.ts';
-import { staleVersion } from '../http/etag.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 import { type Integrator, type IntegratorInput, toIntegrator } from './integrator.ts';
 
@@ -73,37 +73,29 @@ export class IntegratorService {
     expectedVersion: number | undefined,
     context: AuditContext,
   ): Promise<Integrator> {
-    const updated = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.get(id, trx);
-      if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion();
-      const now = Date.now();
-      const result = await trx
-        .updateTable('integrators')
-        .set({
-          name: input.name,
-          email: input.email,
-          status: input.status,
-          metadata_json: JSON.stringify(input.metadata),
-          version: before.version + 1,
-          updated_at: now,
-        })
-        .where('id', '=', id)
-        .where('version', '=', before.version)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw staleVersion();
-      const after = await this.get(id, trx);
-      const action =
-        before.status === after.status
+    const updated = await applyAuditedChange<Integrator>(this.#deps.db, this.#deps.audit, {
+      action: (before) =>
+        before.status === input.status
           ? 'integrator.update'
-          : `integrator.${after.status === 'disabled' ? 'disable' : 'enable'}`;
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action,
-        target: { type: 'integrator', id },
-        before,
-        after,
-      });
-      return after;
+          : `integrator.${input.status === 'disabled' ? 'disable' : 'enable'}`,
+      target: { type: 'integrator', id },
+      context,
+      expectedVersion,
+      load: (trx) => this.get(id, trx),
+      apply: (trx, before) =>
+        trx
+          .updateTable('integrators')
+          .set({
+            name: input.name,
+            email: input.email,
+            status: input.status,
+            metadata_json: JSON.stringify(input.metadata),
+            version: before.version + 1,
+            updated_at: Date.now(),
+          })
+          .where('id', '=', id)
+          .where('version', '=', before.version)
+          .executeTakeFirst(),
     });
     this.#deps.changes.publish('credentials');
     return updated;

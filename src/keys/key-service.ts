@@ -1,13 +1,14 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { credentialHint, generateCredential } from '../crypto/key-format.ts';
+import { type AuditedChange, applyAuditedChange } from '../audit/audited-change.ts';
+import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
-import { ApiError, invalidRequest, notFound } from '../http/api-error.ts';
-import { staleVersion } from '../http/etag.ts';
+import { ApiError, notFound } from '../http/api-error.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import { requireActiveIntegrator } from '../integrators/require-active-integrator.ts';
 import {
   type ApiKey,
   type CreateKeyInput,
@@ -17,7 +18,9 @@ import {
   type KeyInput,
   toApiKey,
 } from './api-key.ts';
+import { insertHashedSecret, KEY_SECRETS, rotateHashedSecret } from './hashed-secrets.ts';
 import { assertValidKeyInput } from './key-input-checks.ts';
+import type { ApiKeyTable } from './key-schema.ts';
 
 export interface KeyServiceDeps {
   readonly db: Kysely<Schema>;
@@ -68,15 +71,7 @@ export class KeyService {
     const id = uuid7(now);
     const secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[input.environment]);
     const issued = await this.#deps.db.transaction().execute(async (trx) => {
-      const integrator = await trx
-        .selectFrom('integrators')
-        .select('status')
-        .where('id', '=', input.integrator_id)
-        .executeTakeFirst();
-      if (!integrator)
-        throw invalidRequest([{ field: '/integrator_id', message: 'no integrator has this id' }]);
-      if (integrator.status !== 'active')
-        throw new ApiError(409, 'integrator_disabled', 'The integrator is disabled');
+      await requireActiveIntegrator(trx, input.integrator_id);
       await trx
         .insertInto('api_keys')
         .values({
@@ -92,7 +87,7 @@ export class KeyService {
           updated_at: now,
         })
         .execute();
-      await this.#insertSecret(trx, id, secret, now);
+      await insertHashedSecret(trx, KEY_SECRETS, id, secret, this.#deps.hasher, now);
       const key = await this.#load(trx, id, now);
       await this.#deps.audit.append(trx, {
         ...context,
@@ -150,28 +145,9 @@ export class KeyService {
   ): Promise<ApiKey> {
     const now = Date.now();
     assertValidKeyInput(input, { creating: false, now });
-    const updated = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion();
-      const result = await trx
-        .updateTable('api_keys')
-        .set({ ...inputColumns(input, now), version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .where('version', '=', before.version)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw staleVersion();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'key.update',
-        target: { type: 'api_key', id },
-        before,
-        after,
-      });
-      return after;
-    });
-    this.#deps.changes.publish('credentials');
-    return updated;
+    return this.#change(id, context, 'key.update', expectedVersion, (trx, before) =>
+      this.#update(trx, before, { ...inputColumns(input, now), updated_at: now }),
+    );
   }
 
   /**
@@ -180,75 +156,71 @@ export class KeyService {
    */
   async rotate(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedKey> {
     const now = Date.now();
-    const issued = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (before.status === 'revoked')
-        throw new ApiError(409, 'key_revoked', 'A revoked key cannot be rotated');
-      const secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[before.environment]);
-      const overlapEnd = now + overlapSeconds * 1000;
-      await trx
-        .updateTable('api_key_secrets')
-        .set({ expires_at: overlapEnd })
-        .where('key_id', '=', id)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', overlapEnd)]))
-        .execute();
-      await this.#insertSecret(trx, id, secret, now);
-      await trx
-        .updateTable('api_keys')
-        .set({ version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'key.rotate',
-        target: { type: 'api_key', id },
-        before,
-        after: { ...after, overlap_seconds: overlapSeconds },
-      });
-      return { key: after, secret };
-    });
-    this.#deps.changes.publish('credentials');
-    return issued;
+    let secret = '';
+    const key = await this.#change(
+      id,
+      context,
+      'key.rotate',
+      undefined,
+      async (trx, before) => {
+        if (before.status === 'revoked')
+          throw new ApiError(409, 'key_revoked', 'A revoked key cannot be rotated');
+        secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[before.environment]);
+        await rotateHashedSecret(
+          trx,
+          KEY_SECRETS,
+          id,
+          secret,
+          this.#deps.hasher,
+          now,
+          now + overlapSeconds * 1000,
+        );
+        return this.#update(trx, before, { updated_at: now });
+      },
+      (after) => ({ ...after, overlap_seconds: overlapSeconds }),
+    );
+    return { key, secret };
   }
 
   /** Revokes at once (K5): the next request with any of the key's secrets fails, on every instance. */
   async revoke(id: string, reason: string | null, context: AuditContext): Promise<ApiKey> {
     const now = Date.now();
-    const revoked = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (before.status === 'revoked') return before;
-      await trx
-        .updateTable('api_keys')
-        .set({ revoked_at: now, revoked_reason: reason, version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'key.revoke',
-        target: { type: 'api_key', id },
-        before,
-        after,
-      });
-      return after;
-    });
-    this.#deps.changes.publish('credentials');
-    return revoked;
+    return this.#change(id, context, 'key.revoke', undefined, (trx, before) =>
+      before.status === 'revoked'
+        ? Promise.resolve('unchanged' as const)
+        : this.#update(trx, before, { revoked_at: now, revoked_reason: reason, updated_at: now }),
+    );
   }
 
-  async #insertSecret(trx: Kysely<Schema>, keyId: string, secret: string, now: number): Promise<void> {
-    await trx
-      .insertInto('api_key_secrets')
-      .values({
-        id: uuid7(now),
-        key_id: keyId,
-        secret_hash: this.#deps.hasher.hash(secret),
-        hint: credentialHint(secret),
-        created_at: now,
-        expires_at: null,
-      })
-      .execute();
+  /** A change and its audit entry in one transaction; then every instance's caches forget the key. */
+  async #change(
+    id: string,
+    context: AuditContext,
+    action: string,
+    expectedVersion: number | undefined,
+    apply: AuditedChange<ApiKey>['apply'],
+    recordAfter?: (after: ApiKey) => unknown,
+  ): Promise<ApiKey> {
+    const changed = await applyAuditedChange(this.#deps.db, this.#deps.audit, {
+      action,
+      target: { type: 'api_key', id },
+      context,
+      expectedVersion,
+      load: (trx) => this.#load(trx, id, Date.now()),
+      apply,
+      ...(recordAfter ? { recordAfter } : {}),
+    });
+    this.#deps.changes.publish('credentials');
+    return changed;
+  }
+
+  #update(trx: Kysely<Schema>, before: ApiKey, columns: Updateable<ApiKeyTable>) {
+    return trx
+      .updateTable('api_keys')
+      .set({ ...columns, version: before.version + 1 })
+      .where('id', '=', before.id)
+      .where('version', '=', before.version)
+      .executeTakeFirst();
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<ApiKey> {

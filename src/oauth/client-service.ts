@@ -1,13 +1,15 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { credentialHint, generateCredential } from '../crypto/key-format.ts';
+import { type AuditedChange, applyAuditedChange } from '../audit/audited-change.ts';
+import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
-import { ApiError, invalidRequest, notFound } from '../http/api-error.ts';
-import { staleVersion } from '../http/etag.ts';
+import { ApiError, notFound } from '../http/api-error.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import { requireActiveIntegrator } from '../integrators/require-active-integrator.ts';
+import { CLIENT_SECRETS, insertHashedSecret, rotateHashedSecret } from '../keys/hashed-secrets.ts';
 import { assertValidKeyInput } from '../keys/key-input-checks.ts';
 import {
   CLIENT_SECRET_MARKER,
@@ -18,6 +20,7 @@ import {
   type OAuthClient,
   toOAuthClient,
 } from './oauth-client.ts';
+import type { OAuthClientTable } from './oauth-schema.ts';
 
 export interface ClientServiceDeps {
   readonly db: Kysely<Schema>;
@@ -58,15 +61,7 @@ export class ClientService {
     const id = uuid7(now);
     const secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[input.environment]);
     const issued = await this.#deps.db.transaction().execute(async (trx) => {
-      const integrator = await trx
-        .selectFrom('integrators')
-        .select('status')
-        .where('id', '=', input.integrator_id)
-        .executeTakeFirst();
-      if (!integrator)
-        throw invalidRequest([{ field: '/integrator_id', message: 'no integrator has this id' }]);
-      if (integrator.status !== 'active')
-        throw new ApiError(409, 'integrator_disabled', 'The integrator is disabled');
+      await requireActiveIntegrator(trx, input.integrator_id);
       await trx
         .insertInto('oauth_clients')
         .values({
@@ -81,7 +76,7 @@ export class ClientService {
           updated_at: now,
         })
         .execute();
-      await this.#insertSecret(trx, id, secret, now);
+      await insertHashedSecret(trx, CLIENT_SECRETS, id, secret, this.#deps.hasher, now);
       const client = await this.#load(trx, id, now);
       await this.#deps.audit.append(trx, {
         ...context,
@@ -143,102 +138,79 @@ export class ClientService {
   ): Promise<OAuthClient> {
     const now = Date.now();
     assertValidKeyInput(input, { creating: false, now });
-    const updated = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion();
-      const result = await trx
-        .updateTable('oauth_clients')
-        .set({ ...clientColumns(input), version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .where('version', '=', before.version)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw staleVersion();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'oauth_client.update',
-        target: { type: 'oauth_client', id },
-        before,
-        after,
-      });
-      return after;
-    });
-    this.#deps.changes.publish('credentials');
-    return updated;
+    return this.#change(id, context, 'oauth_client.update', expectedVersion, (trx, before) =>
+      this.#update(trx, before, { ...clientColumns(input), updated_at: now }),
+    );
   }
 
   /** A new secret at once; the current ones keep working until `overlapSeconds` from now (K3). */
   async rotateSecret(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedClient> {
     const now = Date.now();
-    const issued = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (before.status === 'revoked')
-        throw new ApiError(409, 'client_revoked', 'A revoked client cannot get a new secret');
-      const secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[before.environment]);
-      const overlapEnd = now + overlapSeconds * 1000;
-      await trx
-        .updateTable('oauth_client_secrets')
-        .set({ expires_at: overlapEnd })
-        .where('client_id', '=', id)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', overlapEnd)]))
-        .execute();
-      await this.#insertSecret(trx, id, secret, now);
-      await trx
-        .updateTable('oauth_clients')
-        .set({ version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'oauth_client.rotate_secret',
-        target: { type: 'oauth_client', id },
-        before,
-        after: { ...after, overlap_seconds: overlapSeconds },
-      });
-      return { client: after, secret };
-    });
-    this.#deps.changes.publish('credentials');
-    return issued;
+    let secret = '';
+    const client = await this.#change(
+      id,
+      context,
+      'oauth_client.rotate_secret',
+      undefined,
+      async (trx, before) => {
+        if (before.status === 'revoked')
+          throw new ApiError(409, 'client_revoked', 'A revoked client cannot get a new secret');
+        secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[before.environment]);
+        await rotateHashedSecret(
+          trx,
+          CLIENT_SECRETS,
+          id,
+          secret,
+          this.#deps.hasher,
+          now,
+          now + overlapSeconds * 1000,
+        );
+        return this.#update(trx, before, { updated_at: now });
+      },
+      (after) => ({ ...after, overlap_seconds: overlapSeconds }),
+    );
+    return { client, secret };
   }
 
   /** Revokes the client: no new tokens, and its unexpired tokens are refused from now on. */
   async revoke(id: string, context: AuditContext): Promise<OAuthClient> {
     const now = Date.now();
-    const revoked = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (before.status === 'revoked') return before;
-      await trx
-        .updateTable('oauth_clients')
-        .set({ revoked_at: now, version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'oauth_client.revoke',
-        target: { type: 'oauth_client', id },
-        before,
-        after,
-      });
-      return after;
-    });
-    this.#deps.changes.publish('credentials');
-    return revoked;
+    return this.#change(id, context, 'oauth_client.revoke', undefined, (trx, before) =>
+      before.status === 'revoked'
+        ? Promise.resolve('unchanged' as const)
+        : this.#update(trx, before, { revoked_at: now, updated_at: now }),
+    );
   }
 
-  async #insertSecret(trx: Kysely<Schema>, clientId: string, secret: string, now: number): Promise<void> {
-    await trx
-      .insertInto('oauth_client_secrets')
-      .values({
-        id: uuid7(now),
-        client_id: clientId,
-        secret_hash: this.#deps.hasher.hash(secret),
-        hint: credentialHint(secret),
-        created_at: now,
-        expires_at: null,
-      })
-      .execute();
+  /** A change and its audit entry in one transaction; then every instance's caches forget the client. */
+  async #change(
+    id: string,
+    context: AuditContext,
+    action: string,
+    expectedVersion: number | undefined,
+    apply: AuditedChange<OAuthClient>['apply'],
+    recordAfter?: (after: OAuthClient) => unknown,
+  ): Promise<OAuthClient> {
+    const changed = await applyAuditedChange(this.#deps.db, this.#deps.audit, {
+      action,
+      target: { type: 'oauth_client', id },
+      context,
+      expectedVersion,
+      load: (trx) => this.#load(trx, id, Date.now()),
+      apply,
+      ...(recordAfter ? { recordAfter } : {}),
+    });
+    this.#deps.changes.publish('credentials');
+    return changed;
+  }
+
+  #update(trx: Kysely<Schema>, before: OAuthClient, columns: Updateable<OAuthClientTable>) {
+    return trx
+      .updateTable('oauth_clients')
+      .set({ ...columns, version: before.version + 1 })
+      .where('id', '=', before.id)
+      .where('version', '=', before.version)
+      .executeTakeFirst();
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<OAuthClient> {

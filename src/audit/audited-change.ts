@@ -1,0 +1,52 @@
+import type { Kysely, UpdateResult } from 'kysely';
+import type { Schema } from '../db/schema.ts';
+import { staleVersion } from '../http/etag.ts';
+import type { AuditContext, AuditLog } from './audit-log.ts';
+
+/** One change to a versioned resource, described for `applyAuditedChange`. */
+export interface AuditedChange<T extends { version: number }> {
+  /** The audit action, or a function of the state before (e.g. `integrator.disable`). */
+  readonly action: string | ((before: T) => string);
+  readonly target: { readonly type: string; readonly id: string };
+  readonly context: AuditContext;
+  /** The version an If-Match asked for; undefined when the client sent none. */
+  readonly expectedVersion?: number | undefined;
+  /** Reads the resource (inside the transaction); throws a 404 when it does not exist. */
+  load(trx: Kysely<Schema>): Promise<T>;
+  /**
+   * Writes the change, guarded by `where version = before.version` and bumping the version, and
+   * returns the update's result; or `'unchanged'` when there is nothing to do (no audit entry).
+   */
+  apply(trx: Kysely<Schema>, before: T): Promise<UpdateResult | 'unchanged'>;
+  /** What the audit entry records as the state after (default: the resource read back). */
+  recordAfter?(after: T): unknown;
+}
+
+/**
+ * Runs a change and its audit entry in one transaction: read, check If-Match (412), write guarded
+ * by the version read (so a concurrent writer on another connection makes this one a 412, not a
+ * lost update), read back, append the before/after to the audit chain.
+ */
+export function applyAuditedChange<T extends { version: number }>(
+  db: Kysely<Schema>,
+  audit: AuditLog,
+  change: AuditedChange<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const before = await change.load(trx);
+    if (change.expectedVersion !== undefined && before.version !== change.expectedVersion)
+      throw staleVersion();
+    const result = await change.apply(trx, before);
+    if (result === 'unchanged') return before;
+    if (result.numUpdatedRows === 0n) throw staleVersion();
+    const after = await change.load(trx);
+    await audit.append(trx, {
+      ...change.context,
+      action: typeof change.action === 'string' ? change.action : change.action(before),
+      target: change.target,
+      before,
+      after: change.recordAfter ? change.recordAfter(after) : after,
+    });
+    return after;
+  });
+}
