@@ -1,12 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
+import { applyAuditedChange } from '../audit/audited-change.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { ApiError, type FieldError, invalidRequest, notFound } from '../http/api-error.ts';
-import { staleVersion } from '../http/etag.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 import { MAX_METADATA_BYTES } from '../http/schemas.ts';
+import { requireActiveIntegrator } from '../integrators/require-active-integrator.ts';
 import type { Environment } from '../keys/api-key.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import { DEFAULT_SIMPLE_HEADER } from './delivery-signer.ts';
@@ -21,6 +22,7 @@ import {
   toWebhookEndpoint,
   type WebhookEndpoint,
 } from './webhook-endpoint.ts';
+import type { WebhookEndpointTable } from './webhook-schema.ts';
 
 export interface EndpointServiceDeps {
   readonly db: Kysely<Schema>;
@@ -93,15 +95,7 @@ export class EndpointService {
     const now = Date.now();
     const id = uuid7(now);
     const issued = await this.#deps.db.transaction().execute(async (trx) => {
-      const integrator = await trx
-        .selectFrom('integrators')
-        .select('status')
-        .where('id', '=', input.integrator_id)
-        .executeTakeFirst();
-      if (!integrator)
-        throw invalidRequest([{ field: '/integrator_id', message: 'no integrator has this id' }]);
-      if (integrator.status !== 'active')
-        throw new ApiError(409, 'integrator_disabled', 'The integrator is disabled');
+      await requireActiveIntegrator(trx, input.integrator_id);
       await trx
         .insertInto('webhook_endpoints')
         .values({
@@ -183,37 +177,23 @@ export class EndpointService {
     const current = await this.get(id);
     await this.#assertValid(input, current.signing_scheme);
     const now = Date.now();
-    return this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion();
-      const enabling = input.enabled && !before.enabled;
-      const result = await trx
-        .updateTable('webhook_endpoints')
-        .set({
+    return applyAuditedChange<WebhookEndpoint>(this.#deps.db, this.#deps.audit, {
+      action: (before) =>
+        before.enabled === input.enabled
+          ? 'webhook_endpoint.update'
+          : `webhook_endpoint.${input.enabled ? 'enable' : 'disable'}`,
+      target: { type: 'webhook_endpoint', id },
+      context,
+      expectedVersion,
+      load: (trx) => this.#load(trx, id, now),
+      apply: (trx, before) =>
+        this.#update(trx, before, {
           ...inputColumns(input),
           enabled: input.enabled ? 1 : 0,
           disabled_reason: input.enabled ? null : (before.disabled_reason ?? 'disabled_by_admin'),
-          ...(enabling ? { failing_since: null } : {}),
-          version: before.version + 1,
+          ...(input.enabled && !before.enabled ? { failing_since: null } : {}),
           updated_at: now,
-        })
-        .where('id', '=', id)
-        .where('version', '=', before.version)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw staleVersion();
-      const after = await this.#load(trx, id, now);
-      const action =
-        before.enabled === after.enabled
-          ? 'webhook_endpoint.update'
-          : `webhook_endpoint.${after.enabled ? 'enable' : 'disable'}`;
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action,
-        target: { type: 'webhook_endpoint', id },
-        before,
-        after,
-      });
-      return after;
+        }),
     });
   }
 
@@ -223,31 +203,26 @@ export class EndpointService {
    */
   async rotateSecret(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedEndpoint> {
     const now = Date.now();
-    return this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      const overlapEnd = now + overlapSeconds * 1000;
-      await trx
-        .updateTable('webhook_endpoint_secrets')
-        .set({ expires_at: overlapEnd })
-        .where('endpoint_id', '=', id)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', overlapEnd)]))
-        .execute();
-      const secret = await this.#insertSecret(trx, id, before.signing_scheme, now);
-      await trx
-        .updateTable('webhook_endpoints')
-        .set({ version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...context,
-        action: 'webhook_endpoint.rotate_secret',
-        target: { type: 'webhook_endpoint', id },
-        before,
-        after: { ...after, overlap_seconds: overlapSeconds },
-      });
-      return { endpoint: after, secret };
+    let secret: IssuedEndpoint['secret'] | undefined;
+    const endpoint = await applyAuditedChange<WebhookEndpoint>(this.#deps.db, this.#deps.audit, {
+      action: 'webhook_endpoint.rotate_secret',
+      target: { type: 'webhook_endpoint', id },
+      context,
+      load: (trx) => this.#load(trx, id, now),
+      apply: async (trx, before) => {
+        const overlapEnd = now + overlapSeconds * 1000;
+        await trx
+          .updateTable('webhook_endpoint_secrets')
+          .set({ expires_at: overlapEnd })
+          .where('endpoint_id', '=', id)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', overlapEnd)]))
+          .execute();
+        secret = await this.#insertSecret(trx, id, before.signing_scheme, now);
+        return this.#update(trx, before, { updated_at: now });
+      },
+      recordAfter: (after) => ({ ...after, overlap_seconds: overlapSeconds }),
     });
+    return { endpoint, secret: secret as IssuedEndpoint['secret'] };
   }
 
   /**
@@ -260,31 +235,37 @@ export class EndpointService {
     details: Record<string, unknown>,
   ): Promise<void> {
     const now = Date.now();
-    const disabled = await this.#deps.db.transaction().execute(async (trx) => {
-      const before = await this.#load(trx, id, now);
-      if (!before.enabled) return null;
-      await trx
-        .updateTable('webhook_endpoints')
-        .set({ enabled: 0, disabled_reason: reason, version: before.version + 1, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      const after = await this.#load(trx, id, now);
-      await this.#deps.audit.append(trx, {
-        ...SYSTEM_ACTOR,
-        action: 'webhook_endpoint.disable',
-        target: { type: 'webhook_endpoint', id },
-        before,
-        after: { ...after, ...details },
-      });
-      return after;
+    let disabled = false;
+    const after = await applyAuditedChange<WebhookEndpoint>(this.#deps.db, this.#deps.audit, {
+      action: 'webhook_endpoint.disable',
+      target: { type: 'webhook_endpoint', id },
+      context: SYSTEM_ACTOR,
+      load: (trx) => this.#load(trx, id, now),
+      apply: (trx, before) =>
+        before.enabled
+          ? this.#update(trx, before, { enabled: 0, disabled_reason: reason, updated_at: now })
+          : Promise.resolve('unchanged' as const),
+      recordAfter: (changed) => {
+        disabled = true;
+        return { ...changed, ...details };
+      },
     });
     if (!disabled) return;
     await this.#deps.securityEvents.record({
       event: 'webhook_endpoint_disabled',
       source: 'webhooks',
-      integratorId: disabled.integrator_id,
-      details: { endpoint_id: id, reason, environment: disabled.environment, ...details },
+      integratorId: after.integrator_id,
+      details: { endpoint_id: id, reason, environment: after.environment, ...details },
     });
+  }
+
+  #update(trx: Kysely<Schema>, before: WebhookEndpoint, columns: Updateable<WebhookEndpointTable>) {
+    return trx
+      .updateTable('webhook_endpoints')
+      .set({ ...columns, version: before.version + 1 })
+      .where('id', '=', before.id)
+      .where('version', '=', before.version)
+      .executeTakeFirst();
   }
 
   async #assertValid(input: EndpointInput, scheme: SigningScheme): Promise<void> {
