@@ -55,7 +55,9 @@ export function createApiKeyStrategy(deps: {
   keyPrefix: string;
 }): AuthStrategy {
   const keyShape = new RegExp(`^${deps.keyPrefix}_[a-z]{2,10}_[0-9A-Za-z]{49}$`);
-  const callers = new WeakMap<VerifiedCredential, Caller>();
+  // The verifier hands out the same frozen credential object while it is cached, so the outcome
+  // built from it can be reused: no allocation per request on the success path.
+  const successes = new WeakMap<VerifiedCredential, AuthOutcome>();
   const toOutcome = (result: VerifyResult): AuthOutcome => {
     if (!result.ok)
       return {
@@ -64,10 +66,10 @@ export function createApiKeyStrategy(deps: {
         credentialId: result.credentialId,
         integratorId: result.integratorId,
       };
-    let caller = callers.get(result.credential);
-    if (caller === undefined) {
+    let outcome = successes.get(result.credential);
+    if (outcome === undefined) {
       const { id, integratorId, environment, scopes, rateLimit } = result.credential;
-      caller = Object.freeze({
+      const caller: Caller = Object.freeze({
         kind: 'api_key',
         credentialId: id,
         integratorId,
@@ -75,9 +77,10 @@ export function createApiKeyStrategy(deps: {
         scopes,
         rateLimit,
       });
-      callers.set(result.credential, caller);
+      outcome = Object.freeze({ ok: true, caller });
+      successes.set(result.credential, outcome);
     }
-    return { ok: true, caller };
+    return outcome;
   };
   return {
     name: 'api_key',

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
@@ -17,6 +16,7 @@ import {
   retryAfterSeconds,
 } from './rate-limiter.ts';
 import { readRequestHeaders } from './request-headers.ts';
+import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
 import { requestPathLength } from './request-path.ts';
 import { RouteTable } from './route-table.ts';
@@ -50,6 +50,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const { config, strategies, limiter, upstreams, resolver, exposure } = deps;
   const routes = new RouteTable(config.routes, config.limits.maxBodyBytes);
   const log = createRequestLog(deps.logger);
+  const nextRequestId = createRequestIds();
   const logger = deps.logger.child({ component: 'gateway' });
   const maxHeaderFields = config.limits.maxHeaders * 2;
   const ipPolicy = config.rateLimits.perIp === null ? null : rateLimitPolicy('ip', config.rateLimits.perIp);
@@ -109,8 +110,9 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     const peer = req.socket.remoteAddress ?? '';
     const headers = readRequestHeaders(req.rawHeaders);
     const trustedPeer = resolver.trusts(peer);
+    const now = Date.now();
     const record: RequestRecord = {
-      requestId: randomUUID(),
+      requestId: nextRequestId(),
       started: performance.now(),
       method,
       target,
@@ -145,7 +147,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
         ?.get(method);
       if (route !== undefined) {
         if (route.path !== '/healthz' && ipPolicy !== null) {
-          let decision = limiter.take(record.ip, ipPolicy, Date.now());
+          let decision = limiter.take(record.ip, ipPolicy, now);
           if (decision instanceof Promise) decision = await decision;
           if (!decision.allowed) return refuseRateLimited(res, record, ipPolicy, decision);
         }
@@ -154,7 +156,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
 
     if (ipPolicy !== null) {
-      let decision = limiter.take(record.ip, ipPolicy, Date.now());
+      let decision = limiter.take(record.ip, ipPolicy, now);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return refuseRateLimited(res, record, ipPolicy, decision);
     }
@@ -219,7 +221,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     const policy = credentialPolicyOf(caller);
     let limit: LimitDecision | null = null;
     if (policy !== null) {
-      let decision = limiter.take(caller.credentialId, policy, Date.now());
+      let decision = limiter.take(caller.credentialId, policy, now);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return refuseRateLimited(res, record, policy, decision);
       limit = decision;
@@ -370,7 +372,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      const requestId = randomUUID();
+      const requestId = nextRequestId();
       logger.error({ err: error, request_id: requestId }, 'gateway request failed unexpectedly');
       if (!res.headersSent)
         sendProblem(

@@ -96,12 +96,8 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
 
 /** Removes the fields a `Connection` header declares hop-by-hop (rare: usually it says keep-alive/close). */
 function dropConnectionOptions(forward: string[], connection: string): void {
-  const named = new Set<string>();
-  for (const token of connection.split(',')) {
-    const option = token.trim().toLowerCase();
-    if (option !== '' && option !== 'keep-alive' && option !== 'close') named.add(option);
-  }
-  if (named.size === 0) return;
+  const named = connectionOptions(connection);
+  if (named === null) return;
   let kept = 0;
   for (let i = 0; i < forward.length; i += 2) {
     if (named.has((forward[i] as string).toLowerCase())) continue;
@@ -110,6 +106,8 @@ function dropConnectionOptions(forward: string[], connection: string): void {
   }
   forward.length = kept;
 }
+
+const PLAIN_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
 /** Response fields that belong to one connection, or that Gatehouse sets itself, dropped from the upstream's answer. */
 const RESPONSE_DROPPED = new Set([
@@ -146,7 +144,10 @@ export function responseHeaders(
   return out;
 }
 
+/** The field names a `Connection` header lists, or null when it only says keep-alive or close (the usual case). */
 function connectionOptions(connection: string | string[]): Set<string> | null {
+  if (typeof connection === 'string' && (connection === 'keep-alive' || PLAIN_CONNECTION.test(connection)))
+    return null;
   const named = new Set<string>();
   for (const token of (typeof connection === 'string' ? connection : connection.join(',')).split(',')) {
     const option = token.trim().toLowerCase();

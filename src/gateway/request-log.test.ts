@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { generateCredential } from '../crypto/key-format.ts';
+import { createLogger } from '../log/logger.ts';
+import type { Caller } from './auth-strategy.ts';
+import { createRequestLog, type RequestRecord } from './request-log.ts';
+
+const capture = (level: 'info' | 'warn' = 'info') => {
+  const lines: string[] = [];
+  const logger = createLogger({ level, destination: { write: (line: string) => lines.push(line) } });
+  return { logger, lines };
+};
+
+const caller: Caller = {
+  kind: 'api_key',
+  credentialId: '01a2-key',
+  integratorId: '01a2-integrator',
+  environment: 'sandbox',
+  scopes: ['orders:read'],
+  rateLimit: null,
+};
+
+const record = (extra: Partial<RequestRecord> = {}): RequestRecord => ({
+  requestId: 'req-1',
+  started: performance.now(),
+  method: 'GET',
+  target: '/v1/orders/7',
+  ip: '203.0.113.9',
+  userAgent: 'curl/8.5',
+  route: '/v1/orders/{id}',
+  caller,
+  credentialId: null,
+  integratorId: null,
+  code: null,
+  upstreamStatus: 200,
+  ...extra,
+});
+
+it('writes the same line pino itself would write for these fields', () => {
+  const { logger, lines } = capture();
+  createRequestLog(logger)(record(), 200);
+  const ours = JSON.parse(lines[0] as string);
+  const { level, time, service, component, msg, ...fields } = ours;
+  logger.child({ component: 'gateway' }).info(fields, 'gateway request');
+  const pinos = JSON.parse(lines[1] as string);
+  assert.deepEqual(Object.keys(ours), Object.keys(pinos));
+  assert.deepEqual({ ...ours, time: null }, { ...pinos, time: null });
+  assert.equal(level, 'info');
+  assert.match(time, /^\d{4}-\d\d-\d\dT/);
+  const { latency_ms, ...stable } = fields;
+  assert.deepEqual(stable, {
+    request_id: 'req-1',
+    method: 'GET',
+    route: '/v1/orders/{id}',
+    path: '/v1/orders/7',
+    status: 200,
+    credential_id: '01a2-key',
+    integrator_id: '01a2-integrator',
+    environment: 'sandbox',
+    ip: '203.0.113.9',
+    user_agent: 'curl/8.5',
+    code: null,
+    upstream_status: 200,
+  });
+  assert.equal(typeof latency_ms, 'number');
+});
+
+it('redacts secret-looking query values and credential-shaped strings in the path and user agent', () => {
+  const { logger, lines } = capture();
+  const key = generateCredential('gate', 'live');
+  createRequestLog(logger)(
+    record({
+      target: `/v1/orders/${key}?api_key=${key}&page=2`,
+      userAgent: `bot ${key}`,
+      caller: null,
+      code: 'key_unknown',
+    }),
+    401,
+  );
+  assert.ok(!lines[0]?.includes(key));
+  const line = JSON.parse(lines[0] as string);
+  assert.equal(line.path, '/v1/orders/[redacted]?api_key=[redacted]&page=2');
+  assert.equal(line.user_agent, 'bot [redacted]');
+  assert.equal(line.credential_id, null);
+});
+
+it('writes nothing when the level is above info', () => {
+  const { logger, lines } = capture('warn');
+  createRequestLog(logger)(record(), 200);
+  assert.deepEqual(lines, []);
+});
