@@ -39,7 +39,14 @@ export function firstCallHelp(config: Config, gatehouse: RunningGatehouse): stri
     `  curl ${curlTls}-H "Authorization: Bearer $GATEHOUSE_ADMIN_TOKEN" -H 'content-type: application/json' \\`,
     `       -d '{"integrator_id":"<id from above>","name":"first key","environment":"sandbox","scopes":["orders:read"]}' \\`,
     `       ${gatehouse.adminUrl}/admin/v1/keys`,
-    '',
+    'Then call your API through the gateway with that key',
+    `  curl ${curlTls}-H "X-API-Key: <the key>" ${gatehouse.dataUrl}/v1/orders`,
   );
+  if (config.gateway.routes.length === 0 || config.gateway.environments.sandbox.upstream === null) {
+    lines.push(
+      '  (first give the gateway a route and an upstream: gatehouse.config.example.yaml, GATEHOUSE_UPSTREAM_SANDBOX)',
+    );
+  }
+  lines.push('');
   return `${lines.join('\n')}\n`;
 }

@@ -144,6 +144,13 @@ plain_http:
     assert.match(loadGatewayFile(join(dir, 'missing.yaml')).problems[0] ?? '', /cannot be read \(ENOENT\)/);
   });
 
+  it('accepts the example file shipped with Gatehouse', () => {
+    const example = new URL('../../gatehouse.config.example.yaml', import.meta.url).pathname;
+    const { value, problems } = loadGatewayFile(example);
+    assert.deepEqual(problems, []);
+    assert.ok(value.routes.length > 0);
+  });
+
   it('finds ./gatehouse.config.json or .yaml when no file is named, and nothing when none exists', () => {
     const empty = mkdtempSync(join(tmpdir(), 'gatehouse-no-config-'));
     assert.equal(findGatewayFile(undefined, empty), null);
