@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -626,5 +628,68 @@ describe('gateway: started without configuration (npm start)', () => {
     const anonymous = await server.data('/v1/anything');
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.json.code, 'credential_missing');
+  });
+});
+
+describe('gateway: an upstream that fails', () => {
+  let server: TestServer;
+  let silent: Server;
+  let integratorId: string;
+
+  before(async () => {
+    // Production: accepts connections but never answers. Sandbox: a port nothing listens on.
+    silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-gateway-failing-'));
+    writeFileSync(
+      join(dir, 'gatehouse.config.json'),
+      JSON.stringify({
+        routes: [{ method: 'GET', path: '/v1/orders', scopes: [] }],
+        upstream_timeouts: { connect_ms: 1000, headers_ms: 500, body_ms: 500 },
+      }),
+    );
+    server = await startTestServer({
+      name: 'gateway-failing',
+      env: {
+        GATEHOUSE_CONFIG_FILE: join(dir, 'gatehouse.config.json'),
+        GATEHOUSE_UPSTREAM_PRODUCTION: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        GATEHOUSE_UPSTREAM_SANDBOX: `http://127.0.0.1:${closedPort}`,
+      },
+    });
+    integratorId = (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Failing' } })).json
+      .id;
+  });
+  after(async () => {
+    await server?.close();
+    silent?.closeAllConnections();
+    await new Promise((resolve) => silent?.close(resolve));
+  });
+
+  const keyFor = async (environment: string) =>
+    (
+      await server.admin('POST', '/admin/v1/keys', {
+        body: { integrator_id: integratorId, name: 'failing', environment },
+      })
+    ).json.key as string;
+
+  it('answers 502 bad_gateway with generic text when the upstream cannot be reached', async () => {
+    const response = await server.data('/v1/orders', { headers: { 'x-api-key': await keyFor('sandbox') } });
+    assert.equal(response.status, 502);
+    assert.equal(response.json.code, 'bad_gateway');
+    assert.equal(response.json.detail, 'The upstream service could not be reached');
+    assert.ok(!/ECONNREFUSED|127\.0\.0\.1/.test(response.text), 'internal details in the response');
+  });
+
+  it('answers 504 gateway_timeout when the upstream does not answer in time', async () => {
+    const response = await server.data('/v1/orders', {
+      headers: { 'x-api-key': await keyFor('production') },
+    });
+    assert.equal(response.status, 504);
+    assert.equal(response.json.code, 'gateway_timeout');
+    assert.equal(response.json.detail, 'The upstream service did not answer in time');
   });
 });
