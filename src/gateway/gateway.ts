@@ -100,7 +100,15 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     close = false,
   ): void => {
     record.code = code;
-    sendProblem(res, record.requestId, status, code, detail, extra, close ? CLOSE : TLS_ONLY);
+    sendProblem(
+      res,
+      record.requestId,
+      status,
+      code,
+      detail,
+      extra,
+      close || record.bodyPending ? CLOSE : TLS_ONLY,
+    );
     log(record, status);
   };
 
@@ -118,6 +126,9 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       target,
       ip: trustedPeer ? resolver.clientIp(peer, headers.forwardedFor) : resolver.clientIp(peer, undefined),
       userAgent: headers.userAgent,
+      bodyPending:
+        headers.transferEncoding !== undefined ||
+        (headers.contentLength !== undefined && headers.contentLength !== '0'),
       route: null,
       caller: null,
       credentialId: null,

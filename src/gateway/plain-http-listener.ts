@@ -34,6 +34,7 @@ export function createPlainHttpListener(deps: {
       target: req.url ?? '',
       ip,
       userAgent: headers.userAgent,
+      bodyPending: false,
       route: null,
       caller: null,
       credentialId: null,

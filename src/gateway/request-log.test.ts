@@ -27,6 +27,7 @@ const record = (extra: Partial<RequestRecord> = {}): RequestRecord => ({
   target: '/v1/orders/7',
   ip: '203.0.113.9',
   userAgent: 'curl/8.5',
+  bodyPending: false,
   route: '/v1/orders/{id}',
   caller,
   credentialId: null,

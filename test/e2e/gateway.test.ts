@@ -420,6 +420,20 @@ describe('gateway: the HTTPS data path end to end', () => {
     assert.equal(seenUpstream(streamed), 0);
   });
 
+  it('a request refused before its body is read closes the connection instead of reading the body', async () => {
+    const marker = probe();
+    const refused = await send(`/v1/orders?${marker}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(256 * 1024, 'x'),
+    });
+    assertProblem(refused, 401, 'credential_missing');
+    assert.equal(refused.headers.connection, 'close');
+    const bodiless = await send(`/v1/orders?${probe()}`);
+    assert.equal(bodiless.headers.connection, 'keep-alive');
+    assert.equal(seenUpstream(marker), 0);
+  });
+
   it('plain HTTP is refused before any check; a credential sent there is recorded as exposed and revoked', async () => {
     const { id, key } = await newKey();
     const plainUrl = server.gatehouse.plainHttpUrl;
