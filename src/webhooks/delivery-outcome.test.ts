@@ -66,7 +66,7 @@ describe('retry schedule', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 3 }),
-        fc.double({ min: 0, max: 1, maxExcluded: true }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (step, r) => {
           const delay = delayBeforeAttempt(schedule, step, () => r) as number;
           const planned = schedule[step] as number;
