@@ -1,4 +1,4 @@
-import type { Kysely, UpdateResult } from 'kysely';
+import type { Kysely, Updateable, UpdateResult } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import { staleVersion } from '../http/etag.ts';
 import type { AuditContext, AuditLog } from './audit-log.ts';
@@ -49,4 +49,26 @@ export function applyAuditedChange<T extends { version: number }>(
     });
     return after;
   });
+}
+
+/** The tables of versioned resources (C4): an `id`, a `version` bumped by every change. */
+export type VersionedTable = 'api_keys' | 'oauth_clients' | 'webhook_endpoints' | 'integrators';
+
+/**
+ * The guarded write of an audited change: sets `columns`, bumps the version, and matches only the
+ * version that was read, so a concurrent change makes this one update nothing (→ 412).
+ */
+export function updateVersioned<T extends VersionedTable>(
+  trx: Kysely<Schema>,
+  table: T,
+  before: { readonly id: string; readonly version: number },
+  columns: Updateable<Schema[T]>,
+): Promise<UpdateResult> {
+  // The tables share `id` and `version`; the casts name one of them for the types.
+  return trx
+    .updateTable(table as 'api_keys')
+    .set({ ...(columns as Updateable<Schema['api_keys']>), version: before.version + 1 })
+    .where('id', '=', before.id)
+    .where('version', '=', before.version)
+    .executeTakeFirst();
 }

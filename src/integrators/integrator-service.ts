@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { applyAuditedChange } from '../audit/audited-change.ts';
+import { applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
@@ -83,19 +83,13 @@ export class IntegratorService {
       expectedVersion,
       load: (trx) => this.get(id, trx),
       apply: (trx, before) =>
-        trx
-          .updateTable('integrators')
-          .set({
-            name: input.name,
-            email: input.email,
-            status: input.status,
-            metadata_json: JSON.stringify(input.metadata),
-            version: before.version + 1,
-            updated_at: Date.now(),
-          })
-          .where('id', '=', id)
-          .where('version', '=', before.version)
-          .executeTakeFirst(),
+        updateVersioned(trx, 'integrators', before, {
+          name: input.name,
+          email: input.email,
+          status: input.status,
+          metadata_json: JSON.stringify(input.metadata),
+          updated_at: Date.now(),
+        }),
     });
     this.#deps.changes.publish('credentials');
     return updated;

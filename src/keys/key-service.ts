@@ -1,6 +1,6 @@
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { type AuditedChange, applyAuditedChange } from '../audit/audited-change.ts';
+import { type AuditedChange, applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
@@ -20,7 +20,6 @@ import {
 } from './api-key.ts';
 import { insertHashedSecret, KEY_SECRETS, rotateHashedSecret } from './hashed-secrets.ts';
 import { assertValidKeyInput } from './key-input-checks.ts';
-import type { ApiKeyTable } from './key-schema.ts';
 
 export interface KeyServiceDeps {
   readonly db: Kysely<Schema>;
@@ -146,7 +145,7 @@ export class KeyService {
     const now = Date.now();
     assertValidKeyInput(input, { creating: false, now });
     return this.#change(id, context, 'key.update', expectedVersion, (trx, before) =>
-      this.#update(trx, before, { ...inputColumns(input, now), updated_at: now }),
+      updateVersioned(trx, 'api_keys', before, { ...inputColumns(input, now), updated_at: now }),
     );
   }
 
@@ -175,7 +174,7 @@ export class KeyService {
           now,
           now + overlapSeconds * 1000,
         );
-        return this.#update(trx, before, { updated_at: now });
+        return updateVersioned(trx, 'api_keys', before, { updated_at: now });
       },
       (after) => ({ ...after, overlap_seconds: overlapSeconds }),
     );
@@ -188,7 +187,11 @@ export class KeyService {
     return this.#change(id, context, 'key.revoke', undefined, (trx, before) =>
       before.status === 'revoked'
         ? Promise.resolve('unchanged' as const)
-        : this.#update(trx, before, { revoked_at: now, revoked_reason: reason, updated_at: now }),
+        : updateVersioned(trx, 'api_keys', before, {
+            revoked_at: now,
+            revoked_reason: reason,
+            updated_at: now,
+          }),
     );
   }
 
@@ -212,15 +215,6 @@ export class KeyService {
     });
     this.#deps.changes.publish('credentials');
     return changed;
-  }
-
-  #update(trx: Kysely<Schema>, before: ApiKey, columns: Updateable<ApiKeyTable>) {
-    return trx
-      .updateTable('api_keys')
-      .set({ ...columns, version: before.version + 1 })
-      .where('id', '=', before.id)
-      .where('version', '=', before.version)
-      .executeTakeFirst();
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<ApiKey> {

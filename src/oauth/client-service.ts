@@ -1,6 +1,6 @@
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { type AuditedChange, applyAuditedChange } from '../audit/audited-change.ts';
+import { type AuditedChange, applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
@@ -20,7 +20,6 @@ import {
   type OAuthClient,
   toOAuthClient,
 } from './oauth-client.ts';
-import type { OAuthClientTable } from './oauth-schema.ts';
 
 export interface ClientServiceDeps {
   readonly db: Kysely<Schema>;
@@ -139,7 +138,7 @@ export class ClientService {
     const now = Date.now();
     assertValidKeyInput(input, { creating: false, now });
     return this.#change(id, context, 'oauth_client.update', expectedVersion, (trx, before) =>
-      this.#update(trx, before, { ...clientColumns(input), updated_at: now }),
+      updateVersioned(trx, 'oauth_clients', before, { ...clientColumns(input), updated_at: now }),
     );
   }
 
@@ -165,7 +164,7 @@ export class ClientService {
           now,
           now + overlapSeconds * 1000,
         );
-        return this.#update(trx, before, { updated_at: now });
+        return updateVersioned(trx, 'oauth_clients', before, { updated_at: now });
       },
       (after) => ({ ...after, overlap_seconds: overlapSeconds }),
     );
@@ -178,7 +177,7 @@ export class ClientService {
     return this.#change(id, context, 'oauth_client.revoke', undefined, (trx, before) =>
       before.status === 'revoked'
         ? Promise.resolve('unchanged' as const)
-        : this.#update(trx, before, { revoked_at: now, updated_at: now }),
+        : updateVersioned(trx, 'oauth_clients', before, { revoked_at: now, updated_at: now }),
     );
   }
 
@@ -202,15 +201,6 @@ export class ClientService {
     });
     this.#deps.changes.publish('credentials');
     return changed;
-  }
-
-  #update(trx: Kysely<Schema>, before: OAuthClient, columns: Updateable<OAuthClientTable>) {
-    return trx
-      .updateTable('oauth_clients')
-      .set({ ...columns, version: before.version + 1 })
-      .where('id', '=', before.id)
-      .where('version', '=', before.version)
-      .executeTakeFirst();
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<OAuthClient> {

@@ -1,6 +1,6 @@
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { applyAuditedChange } from '../audit/audited-change.ts';
+import { applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
@@ -22,7 +22,6 @@ import {
   toWebhookEndpoint,
   type WebhookEndpoint,
 } from './webhook-endpoint.ts';
-import type { WebhookEndpointTable } from './webhook-schema.ts';
 
 export interface EndpointServiceDeps {
   readonly db: Kysely<Schema>;
@@ -187,7 +186,7 @@ export class EndpointService {
       expectedVersion,
       load: (trx) => this.#load(trx, id, now),
       apply: (trx, before) =>
-        this.#update(trx, before, {
+        updateVersioned(trx, 'webhook_endpoints', before, {
           ...inputColumns(input),
           enabled: input.enabled ? 1 : 0,
           disabled_reason: input.enabled ? null : (before.disabled_reason ?? 'disabled_by_admin'),
@@ -218,7 +217,7 @@ export class EndpointService {
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', overlapEnd)]))
           .execute();
         secret = await this.#insertSecret(trx, id, before.signing_scheme, now);
-        return this.#update(trx, before, { updated_at: now });
+        return updateVersioned(trx, 'webhook_endpoints', before, { updated_at: now });
       },
       recordAfter: (after) => ({ ...after, overlap_seconds: overlapSeconds }),
     });
@@ -243,7 +242,11 @@ export class EndpointService {
       load: (trx) => this.#load(trx, id, now),
       apply: (trx, before) =>
         before.enabled
-          ? this.#update(trx, before, { enabled: 0, disabled_reason: reason, updated_at: now })
+          ? updateVersioned(trx, 'webhook_endpoints', before, {
+              enabled: 0,
+              disabled_reason: reason,
+              updated_at: now,
+            })
           : Promise.resolve('unchanged' as const),
       recordAfter: (changed) => {
         disabled = true;
@@ -257,15 +260,6 @@ export class EndpointService {
       integratorId: after.integrator_id,
       details: { endpoint_id: id, reason, environment: after.environment, ...details },
     });
-  }
-
-  #update(trx: Kysely<Schema>, before: WebhookEndpoint, columns: Updateable<WebhookEndpointTable>) {
-    return trx
-      .updateTable('webhook_endpoints')
-      .set({ ...columns, version: before.version + 1 })
-      .where('id', '=', before.id)
-      .where('version', '=', before.version)
-      .executeTakeFirst();
   }
 
   async #assertValid(input: EndpointInput, scheme: SigningScheme): Promise<void> {

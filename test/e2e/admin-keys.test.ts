@@ -161,7 +161,7 @@ describe('admin API: API keys end to end over HTTPS', () => {
     assert.equal(none.status, 401);
     assert.match(String(none.headers['www-authenticate']), /^Bearer realm="gatehouse-admin"/);
     const wrong = await server.admin('GET', '/admin/v1/keys', {
-      token: `${server.ownerToken.slice(0, -1)}x`,
+      token: `${server.ownerToken.slice(0, -1)}${server.ownerToken.endsWith('x') ? 'y' : 'x'}`,
     });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.json.code, 'invalid_token');
