@@ -13,10 +13,9 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pino from 'pino';
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config/config.ts';
-import { createLogger } from '../src/log/logger.ts';
+import { createLogger, logDestination } from '../src/log/logger.ts';
 import { startGatehouse } from '../src/server/gatehouse.ts';
 import { loadTlsCredentials } from '../src/tls/tls-credentials.ts';
 
@@ -62,9 +61,8 @@ if (role === 'upstream') {
   const config = loadConfig(env);
   const logger = createLogger({
     level: 'info',
-    // pino's default file destination (synchronous writes): one write(2) per line, no threadpool
-    // hand-off; every request is still logged in full.
-    destination: pino.destination('/dev/null'),
+    // The product's own destination settings, pointed at /dev/null: every request is logged in full.
+    destination: logDestination('/dev/null'),
   });
   const gatehouse = await startGatehouse(config, { logger });
   const system = { actor: { type: 'system' as const, id: null, name: 'bench' } };

@@ -14,10 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import pino from 'pino';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../src/config/config.ts';
-import { createLogger } from '../src/log/logger.ts';
+import { createLogger, logDestination } from '../src/log/logger.ts';
 import { createServices } from '../src/server/services.ts';
 import { ensureDevelopmentCertificate } from '../src/tls/development-certificate.ts';
 import { formatRate, type Measurement, printComparison } from './harness.ts';
@@ -122,7 +121,7 @@ async function throughGatehouse(database: 'sqlite' | 'postgres'): Promise<number
   // The per-attempt log line is part of the cost, so it is written (to /dev/null), not skipped.
   const logger = createLogger({
     level: 'info',
-    destination: pino.destination({ dest: '/dev/null', sync: false }),
+    destination: logDestination('/dev/null'),
   });
   const services = await createServices(loadConfig(env), logger);
   const context = { actor: { type: 'system' as const, id: null, name: 'bench' } };

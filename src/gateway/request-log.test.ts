@@ -7,9 +7,13 @@ import { createRequestLog, type RequestRecord } from './request-log.ts';
 
 const capture = (level: 'info' | 'warn' = 'info') => {
   const lines: string[] = [];
-  const logger = createLogger({ level, destination: { write: (line: string) => lines.push(line) } });
+  const logger = createLogger({
+    level,
+    destination: { write: (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)) },
+  });
   return { logger, lines };
 };
+const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 const caller: Caller = {
   kind: 'api_key',
@@ -37,9 +41,10 @@ const record = (extra: Partial<RequestRecord> = {}): RequestRecord => ({
   ...extra,
 });
 
-it('writes the same line pino itself would write for these fields', () => {
+it('writes the same line pino itself would write for these fields', async () => {
   const { logger, lines } = capture();
   createRequestLog(logger)(record(), 200);
+  await endOfTurn();
   const ours = JSON.parse(lines[0] as string);
   const { level, time, service, component, msg, ...fields } = ours;
   logger.child({ component: 'gateway' }).info(fields, 'gateway request');
@@ -66,7 +71,7 @@ it('writes the same line pino itself would write for these fields', () => {
   assert.equal(typeof latency_ms, 'number');
 });
 
-it('redacts secret-looking query values and credential-shaped strings in the path and user agent', () => {
+it('redacts secret-looking query values and credential-shaped strings in the path and user agent', async () => {
   const { logger, lines } = capture();
   const key = generateCredential('gate', 'live');
   createRequestLog(logger)(
@@ -78,6 +83,7 @@ it('redacts secret-looking query values and credential-shaped strings in the pat
     }),
     401,
   );
+  await endOfTurn();
   assert.ok(!lines[0]?.includes(key));
   const line = JSON.parse(lines[0] as string);
   assert.equal(line.path, '/v1/orders/[redacted]?api_key=[redacted]&page=2');
@@ -85,8 +91,37 @@ it('redacts secret-looking query values and credential-shaped strings in the pat
   assert.equal(line.credential_id, null);
 });
 
-it('writes nothing when the level is above info', () => {
+it('writes nothing when the level is above info', async () => {
   const { logger, lines } = capture('warn');
   createRequestLog(logger)(record(), 200);
+  await endOfTurn();
   assert.deepEqual(lines, []);
+});
+
+it('writes the lines of one event-loop turn together, in order, once the turn ends', async () => {
+  const writes: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (chunk: string) => writes.push(chunk) },
+  });
+  const log = createRequestLog(logger);
+  log(record({ requestId: 'req-1' }), 200);
+  log(record({ requestId: 'req-2' }), 404);
+  assert.deepEqual(writes, []);
+  await endOfTurn();
+  assert.equal(writes.length, 1);
+  const lines = (writes[0] as string)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(
+    lines.map((line) => [line.request_id, line.status]),
+    [
+      ['req-1', 200],
+      ['req-2', 404],
+    ],
+  );
+  log(record({ requestId: 'req-3' }), 200);
+  await endOfTurn();
+  assert.equal(writes.length, 2);
 });

@@ -28,6 +28,17 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * Where Gatehouse logs by default: standard output (or a file), written synchronously. On these
+ * machines pino's asynchronous mode cost the gateway ~15 µs of CPU per request more than
+ * synchronous writes (each write is handed to a libuv worker thread and its completion back), and
+ * it can lose the last lines in a crash. The gateway's request log batches its own lines per
+ * event-loop turn, so the hot path still makes one write(2) per turn, not one per request.
+ */
+export function logDestination(dest: number | string = 1): DestinationStream {
+  return pino.destination({ dest, sync: true });
+}
+
 /** The structured JSON logger every part of Gatehouse writes to. */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -38,6 +49,6 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ fd: 1, sync: false }),
+    options.destination ?? logDestination(),
   );
 }
