@@ -90,6 +90,8 @@ export function createApiKeyStrategy(deps: {
         context.environment === undefined
           ? { ip: context.ip }
           : { ip: context.ip, environment: context.environment };
+      const known = deps.verifier.verifyCached(credential.value, options);
+      if (known !== null) return toOutcome(known);
       return deps.verifier.verify(credential.value, options).then(toOutcome);
     },
     async revokeExposed(credentialId, reason) {

@@ -45,10 +45,13 @@ export interface AuthContext {
 export interface AuthStrategy {
   readonly name: string;
   /**
-   * The outcome for a credential of this strategy's kind, or `null`, synchronously, when the
-   * credential is not of its kind (the next strategy is asked).
+   * The outcome for a credential of this strategy's kind (synchronously when memory can decide), or
+   * `null`, synchronously, when the credential is not of its kind (the next strategy is asked).
    */
-  authenticate(credential: PresentedCredential, context: AuthContext): Promise<AuthOutcome> | null;
+  authenticate(
+    credential: PresentedCredential,
+    context: AuthContext,
+  ): Promise<AuthOutcome> | AuthOutcome | null;
   /** Revokes a credential that was exposed (seen over plain HTTP), when the operator asked for that. */
   revokeExposed?(credentialId: string, reason: string): Promise<void>;
 }
@@ -80,7 +83,7 @@ export function strategyFor(
   strategies: readonly AuthStrategy[],
   credential: PresentedCredential,
   context: AuthContext,
-): { strategy: AuthStrategy; outcome: Promise<AuthOutcome> } | null {
+): { strategy: AuthStrategy; outcome: Promise<AuthOutcome> | AuthOutcome } | null {
   for (const strategy of strategies) {
     const outcome = strategy.authenticate(credential, context);
     if (outcome !== null) return { strategy, outcome };

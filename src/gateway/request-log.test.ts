@@ -107,7 +107,7 @@ it('writes the lines of one event-loop turn together, in order, once the turn en
   const log = createRequestLog(logger);
   log(record({ requestId: 'req-1' }), 200);
   log(record({ requestId: 'req-2' }), 404);
-  assert.deepEqual(writes, []);
+  assert.equal(writes.length, 0);
   await endOfTurn();
   assert.equal(writes.length, 1);
   const lines = (writes[0] as string)

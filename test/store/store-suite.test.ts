@@ -156,6 +156,28 @@ for (const backend of backends) {
       );
     });
 
+    it('answers a known key from memory with the same result verify gives, never a capped one', async () => {
+      const { key, secret } = await createKey({ allowed_ips: ['10.1.0.0/16'] });
+      assert.equal(services.credentials.verifyCached(secret, { ip: '10.1.2.3' }), null, 'not yet loaded');
+      const verified = await services.credentials.verify(secret, { ip: '10.1.2.3' });
+      assert.deepEqual(services.credentials.verifyCached(secret, { ip: '10.1.2.3' }), verified);
+      const refused = services.credentials.verifyCached(secret, { ip: '10.2.0.1' });
+      assert.equal(refused?.ok === false && refused.reason, 'ip_not_allowed');
+      await services.keys.revoke(key.id, 'test', context);
+      assert.equal(services.credentials.verifyCached(secret, { ip: '10.1.2.3' }), null, 'dropped on change');
+      await services.credentials.verify(secret, { ip: '10.1.2.3' });
+      const revoked = services.credentials.verifyCached(secret, { ip: '10.1.2.3' });
+      assert.equal(revoked?.ok === false && revoked.reason, 'revoked');
+
+      const capped = await createKey({ usage_limit: { remaining: 1 } });
+      await services.credentials.verify(capped.secret, { ip });
+      assert.equal(
+        services.credentials.verifyCached(capped.secret, { ip }),
+        null,
+        'a cap needs the database',
+      );
+    });
+
     it('a usage cap admits exactly that many uses, even under concurrency, and refills per period', async () => {
       const { key, secret } = await createKey({
         usage_limit: { remaining: 5, refill: { amount: 3, interval: 'hour' } },
