@@ -32,7 +32,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ? openPostgres(options.url, options.poolSize ?? 10)
     : openSqlite(options.dataDir);
   try {
-    await migrateToLatest(database.db);
+    await migrateToLatest(database.db, database.dialect);
   } catch (error) {
     await database.close();
     throw error;
