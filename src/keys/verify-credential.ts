@@ -79,7 +79,6 @@ export class CredentialVerifier {
   readonly #db: Kysely<Schema>;
   readonly #hasher: KeyedHasher;
   readonly #keyPrefix: string;
-  readonly #logger: Logger;
   readonly #cache: CredentialCache<KnownSecret | null>;
   readonly #touch: (id: string, now: number) => void;
 
@@ -94,7 +93,6 @@ export class CredentialVerifier {
     this.#db = deps.db;
     this.#hasher = deps.hasher;
     this.#keyPrefix = deps.keyPrefix;
-    this.#logger = deps.logger;
     this.#cache = new CredentialCache(deps.cacheTtlMs);
     this.#touch = createLastUseRecorder(
       (id, now) => deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute(),
