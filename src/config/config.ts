@@ -57,6 +57,21 @@ export class ConfigError extends Error {
 const MIN_SECRET_LENGTH = 32;
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */
+/** What each loaded config was read from, kept off the object so it is never logged with it. */
+const sources = new WeakMap<Config, ConfigSource>();
+
+export interface ConfigSource {
+  readonly env: Env;
+  readonly cwd: string;
+}
+
+/** The environment a config was loaded from, so another thread can load the same one (`loadConfig`). */
+export function configSource(config: Config): ConfigSource {
+  const source = sources.get(config);
+  if (source === undefined) throw new Error('this config was not made by loadConfig');
+  return source;
+}
+
 export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const read = new EnvReader(env);
   const mode = read.oneOf<Mode>('GATEHOUSE_ENV', ['development', 'production'], 'development');
@@ -135,7 +150,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const keyring = parseEncryptionKeys(encryptionKeys as Secret, read);
   if (read.problems.length > 0 || keyring === undefined) throw new ConfigError(read.problems);
 
-  return Object.freeze({
+  const config: Config = Object.freeze({
     mode,
     dataDir,
     data: Object.freeze(data),
@@ -154,4 +169,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     webhooks: Object.freeze(webhooks),
     oauth: Object.freeze(oauth),
   });
+  sources.set(config, Object.freeze({ env: { ...env }, cwd }));
+  return config;
 }

@@ -13,6 +13,10 @@ export function adaptNodeSqlite(database: DatabaseSync): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
 
   const prepare = (sql: string): SqliteStatement => {
+    // Kysely opens transactions with a plain (deferred) BEGIN. With another connection writing to
+    // the same file (the data path's thread has its own), a transaction that reads and then writes
+    // would fail with SQLITE_BUSY instead of waiting; an immediate one takes the write lock first.
+    if (sql === 'begin') sql = 'begin immediate';
     const cached = statements.get(sql);
     if (cached) return cached;
     const statement = wrap(database.prepare(sql));

@@ -1,11 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { Config } from '../config/config.ts';
-import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
-import { startGateway } from '../gateway/start-gateway.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
-import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
+import { startOAuth } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
+import { startDataThread } from './data-thread.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface RunningGatehouse {
@@ -27,11 +27,15 @@ export interface StartOptions {
   readonly mayGenerateOwnerToken?: boolean;
 }
 
-/** Starts Gatehouse: storage, the admin API and the data path, each over TLS. */
+/**
+ * Starts Gatehouse: storage, the admin API and the webhook deliveries in this thread, and the data
+ * path in a thread of its own (`data-thread.ts`), each listener over TLS.
+ */
 export async function startGatehouse(config: Config, options: StartOptions = {}): Promise<RunningGatehouse> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const tls = await loadTlsCredentials(config);
-  const services = await createServices(config, logger);
+  const changeChannel = `gatehouse-changes-${randomUUID()}`;
+  const services = await createServices(config, logger, { changeChannel });
   try {
     let generatedOwnerToken: string | undefined;
     if (config.adminToken || options.mayGenerateOwnerToken) {
@@ -39,32 +43,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     }
     const admin = await buildAdminApp(services, tls, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port });
-    await startOAuth(services.oauth, {
-      pollRevocations: services.database.dialect === 'postgres' && !services.redis,
-    });
-    const oauth = oauthDataPath(services.oauth, {
-      config,
-      redis: services.redis,
-      securityEvents: services.securityEvents,
-      logger,
-    });
-    const data = await startGateway({
-      config,
-      tls,
-      logger,
-      strategies: [
-        createApiKeyStrategy({
-          verifier: services.credentials,
-          keys: services.keys,
-          keyPrefix: config.keyPrefix,
-        }),
-        oauth.strategy,
-      ],
-      publicRoutes: oauth.publicRoutes,
-      securityEvents: services.securityEvents,
-      redis: services.redis,
-    }).catch(async (error: unknown) => {
-      await oauth.close();
+    await startOAuth(services.oauth, { pollRevocations: false });
+    const data = await startDataThread({ config, logger, changeChannel }).catch(async (error: unknown) => {
       await admin.close();
       throw error;
     });
@@ -88,8 +68,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       async close() {
         await services.webhooks.close();
         await data.close();
-        await oauth.close();
         await admin.close();
+        services.oauth.revoked.stop();
         await services.close();
         logger.flush?.();
       },

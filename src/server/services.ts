@@ -7,6 +7,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { connectRedis, type Redis } from '../db/redis.ts';
 import { type ChangeBus, createLocalChangeBus } from '../events/change-bus.ts';
 import { createRedisChangeBus } from '../events/redis-change-bus.ts';
+import { createThreadChangeBus } from '../events/thread-change-bus.ts';
 import { IntegratorService } from '../integrators/integrator-service.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
@@ -35,7 +36,19 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, logger: Logger): Promise<Services> {
+export interface ServicesOptions {
+  /**
+   * Without Redis, the name of the channel over which this instance's threads share announcements
+   * (`thread-change-bus.ts`); without either, changes reach this thread only.
+   */
+  readonly changeChannel?: string;
+}
+
+export async function createServices(
+  config: Config,
+  logger: Logger,
+  options: ServicesOptions = {},
+): Promise<Services> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
   let redis: Redis | null = null;
@@ -44,7 +57,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     redis = config.redisUrl ? await connectRedis(config.redisUrl, { name: 'gatehouse', logger }) : null;
     changes = redis
       ? await createRedisChangeBus({ redis, prefix: config.redisKeyPrefix, logger })
-      : createLocalChangeBus();
+      : options.changeChannel
+        ? createThreadChangeBus(options.changeChannel)
+        : createLocalChangeBus();
   } catch (error) {
     redis?.disconnect();
     await database.close();

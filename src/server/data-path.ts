@@ -1,0 +1,51 @@
+import type { SecureContextOptions } from 'node:tls';
+import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
+import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
+import type { Logger } from '../log/logger.ts';
+import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
+import type { Services } from './services.ts';
+
+/** Starts the data path of one instance on these services: the gateway with its strategies and OAuth's endpoints. */
+export async function startDataPath(
+  services: Services,
+  tls: SecureContextOptions,
+  logger: Logger,
+): Promise<RunningGateway> {
+  const { config } = services;
+  await startOAuth(services.oauth, {
+    pollRevocations: services.database.dialect === 'postgres' && !services.redis,
+  });
+  const oauth = oauthDataPath(services.oauth, {
+    config,
+    redis: services.redis,
+    securityEvents: services.securityEvents,
+    logger,
+  });
+  const gateway = await startGateway({
+    config,
+    tls,
+    logger,
+    strategies: [
+      createApiKeyStrategy({
+        verifier: services.credentials,
+        keys: services.keys,
+        keyPrefix: config.keyPrefix,
+      }),
+      oauth.strategy,
+    ],
+    publicRoutes: oauth.publicRoutes,
+    securityEvents: services.securityEvents,
+    redis: services.redis,
+  }).catch(async (error: unknown) => {
+    await oauth.close();
+    throw error;
+  });
+  services.oauth.audience.useDataUrl(gateway.url);
+  return {
+    ...gateway,
+    async close() {
+      await gateway.close();
+      await oauth.close();
+    },
+  };
+}

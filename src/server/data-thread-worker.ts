@@ -1,0 +1,42 @@
+/**
+ * The data path's own thread (started by `data-thread.ts`): loads the instance's config again from
+ * the same environment, opens its own services (database connections, Redis, caches), and runs the
+ * gateway until its parent says `close`. Its log lines go to the parent's logger.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { type ConfigSource, type LogLevel, loadConfig } from '../config/config.ts';
+import { forwardingDestination } from '../log/forwarded-lines.ts';
+import { createLogger } from '../log/logger.ts';
+import { loadTlsCredentials } from '../tls/tls-credentials.ts';
+import { startDataPath } from './data-path.ts';
+import type { DataThreadMessage } from './data-thread.ts';
+import { createServices } from './services.ts';
+
+export interface DataThreadData {
+  readonly source: ConfigSource;
+  readonly changeChannel: string;
+  readonly logLevel: LogLevel;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('data-thread-worker.ts runs as a worker thread');
+const { source, changeChannel, logLevel } = workerData as DataThreadData;
+const logger = createLogger({ level: logLevel, destination: forwardingDestination(port) });
+const config = loadConfig(source.env, source.cwd);
+const tls = await loadTlsCredentials(config);
+const services = await createServices(config, logger, { changeChannel });
+const gateway = await startDataPath(services, tls, logger).catch(async (error: unknown) => {
+  await services.close();
+  throw error;
+});
+port.on('message', async (message: DataThreadMessage) => {
+  if (message.type !== 'close') return;
+  await gateway.close();
+  await services.close();
+  port.postMessage({ type: 'closed' } satisfies DataThreadMessage);
+});
+port.postMessage({
+  type: 'ready',
+  url: gateway.url,
+  plainHttpUrl: gateway.plainHttpUrl,
+} satisfies DataThreadMessage);
