@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../http/problem.ts';
 import type { TrafficLimits } from './config-file.ts';
 import { HSTS } from './gateway-response.ts';
+import { closeIdleConnections } from './idle-connections.ts';
 
 /** How often Node checks for requests past `headersTimeout` / `requestTimeout` (its default is 30 s). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -55,7 +56,7 @@ export function applyListenerLimits(
   tls: boolean,
 ): void {
   server.maxHeadersCount = limits.maxHeaders + 1;
-  server.setTimeout(IDLE_SOCKET_TIMEOUT_MS);
+  closeIdleConnections(server, IDLE_SOCKET_TIMEOUT_MS);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const known = (error.code !== undefined && CLIENT_ERRORS[error.code]) || MALFORMED;
     logger.debug(
