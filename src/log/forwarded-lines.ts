@@ -8,7 +8,8 @@ export interface ForwardedLines {
 }
 
 /**
- * A destination for a logger in a worker thread: each write (one line, or the request log's lines
+ * A destination for a logger in a worker thread whose parent's logger has no shared descriptor:
+ * each write (one line, or the request log's lines
  * of a whole event-loop turn) goes to the parent thread as it is, to be written there
  * (`writeForwardedLines`). The writes to the real destination happen off the worker's thread.
  */
@@ -22,6 +23,21 @@ export function forwardingDestination(port: MessagePort): DestinationStream {
 
 /** Writes lines a worker's logger forwarded into this logger's destination, unchanged. */
 export function writeForwardedLines(logger: Logger, message: ForwardedLines): void {
-  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-  stream?.write(message.lines);
+  destinationOf(logger)?.write(message.lines);
+}
+
+/**
+ * The file descriptor this logger writes to synchronously (`logDestination`: standard output or a
+ * file), which a worker thread can write its own lines to directly; null for any other destination.
+ * Each write is whole lines, so two threads' lines do not mix within a line.
+ */
+export function sharedDescriptorOf(logger: Logger): number | null {
+  const destination = destinationOf(logger) as { fd?: unknown; sync?: unknown } | undefined;
+  return typeof destination?.fd === 'number' && destination.fd >= 0 && destination.sync === true
+    ? destination.fd
+    : null;
+}
+
+function destinationOf(logger: Logger): DestinationStream | undefined {
+  return (logger as unknown as Record<symbol, DestinationStream | undefined>)[pino.symbols.streamSym];
 }

@@ -1,12 +1,12 @@
 /**
  * The data path's own thread (started by `data-thread.ts`): loads the instance's config again from
  * the same environment, opens its own services (database connections, Redis, caches), and runs the
- * gateway until its parent says `close`. Its log lines go to the parent's logger.
+ * gateway until its parent says `close`. Its log lines go where the parent's logger writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ConfigSource, type LogLevel, loadConfig } from '../config/config.ts';
 import { forwardingDestination } from '../log/forwarded-lines.ts';
-import { createLogger } from '../log/logger.ts';
+import { createLogger, logDestination } from '../log/logger.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { startDataPath } from './data-path.ts';
 import type { DataThreadMessage } from './data-thread.ts';
@@ -16,12 +16,17 @@ export interface DataThreadData {
   readonly source: ConfigSource;
   readonly changeChannel: string;
   readonly logLevel: LogLevel;
+  /** Where the parent's logger writes, when it is a file descriptor this thread can write to as well. */
+  readonly logDescriptor: number | null;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('data-thread-worker.ts runs as a worker thread');
-const { source, changeChannel, logLevel } = workerData as DataThreadData;
-const logger = createLogger({ level: logLevel, destination: forwardingDestination(port) });
+const { source, changeChannel, logLevel, logDescriptor } = workerData as DataThreadData;
+const logger = createLogger({
+  level: logLevel,
+  destination: logDescriptor === null ? forwardingDestination(port) : logDestination(logDescriptor),
+});
 const config = loadConfig(source.env, source.cwd);
 const tls = await loadTlsCredentials(config);
 const services = await createServices(config, logger, { changeChannel });

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config, LogLevel } from '../config/config.ts';
 import { configSource } from '../config/config.ts';
 import type { RunningGateway } from '../gateway/start-gateway.ts';
-import { type ForwardedLines, writeForwardedLines } from '../log/forwarded-lines.ts';
+import { type ForwardedLines, sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
 import type { Logger } from '../log/logger.ts';
 import type { DataThreadData } from './data-thread-worker.ts';
 
@@ -18,7 +18,9 @@ export type DataThreadMessage =
  * collector, JIT type feedback) that nothing else runs in; measured on the 2-core machines, the
  * same gateway needs ~5–10% less CPU per request than on a thread shared with everything else
  * (`src/gateway/README.md`). The threads share the database file or server and announce changes
- * to each other over `changeChannel` (or Redis); the data path's log lines are written here.
+ * to each other over `changeChannel` (or Redis). The data path writes its log lines to the same file
+ * descriptor as this thread's logger when that one writes synchronously to a descriptor (the
+ * default), or else sends them here to be written.
  */
 export async function startDataThread(options: {
   config: Config;
@@ -30,6 +32,7 @@ export async function startDataThread(options: {
     source: configSource(options.config),
     changeChannel: options.changeChannel,
     logLevel: logger.level as LogLevel,
+    logDescriptor: sharedDescriptorOf(logger),
   };
   const worker = new Worker(new URL('./data-thread-worker.ts', import.meta.url), { workerData });
   let state: 'starting' | 'running' | 'closing' = 'starting';
