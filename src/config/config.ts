@@ -56,7 +56,6 @@ export class ConfigError extends Error {
 
 const MIN_SECRET_LENGTH = 32;
 
-/** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */
 /** What each loaded config was read from, kept off the object so it is never logged with it. */
 const sources = new WeakMap<Config, ConfigSource>();
 
@@ -72,6 +71,7 @@ export function configSource(config: Config): ConfigSource {
   return source;
 }
 
+/** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */
 export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const read = new EnvReader(env);
   const mode = read.oneOf<Mode>('GATEHOUSE_ENV', ['development', 'production'], 'development');

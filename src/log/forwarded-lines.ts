@@ -8,10 +8,9 @@ export interface ForwardedLines {
 }
 
 /**
- * A destination for a logger in a worker thread whose parent's logger has no shared descriptor:
- * each write (one line, or the request log's lines
- * of a whole event-loop turn) goes to the parent thread as it is, to be written there
- * (`writeForwardedLines`). The writes to the real destination happen off the worker's thread.
+ * A destination for a logger in a worker thread whose parent's logger has no shared descriptor
+ * (`sharedDescriptorOf`): each write (one line, or the request log's lines of one event-loop turn)
+ * goes to the parent thread as it is, to be written there (`writeForwardedLines`).
  */
 export function forwardingDestination(port: MessagePort): DestinationStream {
   return {

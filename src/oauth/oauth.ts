@@ -80,8 +80,13 @@ const SYSTEM: AuditContext = { actor: { type: 'system', id: null, name: 'gatehou
  * polled when several instances share PostgreSQL without Redis to announce changes).
  */
 export async function startOAuth(oauth: OAuth, options: { pollRevocations: boolean }): Promise<void> {
-  await oauth.signingKeys.ensureSigningKey(SYSTEM);
+  await ensureSigningKey(oauth);
   await oauth.revoked.start({ poll: options.pollRevocations });
+}
+
+/** Creates the first signing key if there is none (done once, before the data path's thread starts). */
+export async function ensureSigningKey(oauth: OAuth): Promise<void> {
+  await oauth.signingKeys.ensureSigningKey(SYSTEM);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
-import { startOAuth } from '../oauth/oauth.ts';
+import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { startDataThread } from './data-thread.ts';
 import { createServices, type Services } from './services.ts';
@@ -43,7 +43,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     }
     const admin = await buildAdminApp(services, tls, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port });
-    await startOAuth(services.oauth, { pollRevocations: false });
+    // The revocation list and the rest of OAuth's data path live in the data path's thread.
+    await ensureSigningKey(services.oauth);
     const data = await startDataThread({ config, logger, changeChannel }).catch(async (error: unknown) => {
       await admin.close();
       throw error;
@@ -69,7 +70,6 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
         await services.webhooks.close();
         await data.close();
         await admin.close();
-        services.oauth.revoked.stop();
         await services.close();
         logger.flush?.();
       },
