@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import fc from 'fast-check';
 import { generateCredential } from '../crypto/key-format.ts';
 import { createLogger } from '../log/logger.ts';
 import type { Caller } from './auth-strategy.ts';
-import { createRequestLog, type RequestRecord } from './request-log.ts';
+import { createRequestLog, jsonString, type RequestRecord } from './request-log.ts';
 
 const capture = (level: 'info' | 'warn' = 'info') => {
   const lines: string[] = [];
@@ -21,6 +22,7 @@ const caller: Caller = {
   integratorId: '01a2-integrator',
   environment: 'sandbox',
   scopes: ['orders:read'],
+  scope: 'orders:read',
   rateLimit: null,
 };
 
@@ -124,4 +126,25 @@ it('writes the lines of one event-loop turn together, in order, once the turn en
   log(record({ requestId: 'req-3' }), 200);
   await endOfTurn();
   assert.equal(writes.length, 2);
+});
+
+it('quotes any string exactly as JSON.stringify does', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constant(null)), (value) => {
+      assert.equal(jsonString(value), JSON.stringify(value));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+it('keeps a user agent with quotes, backslashes and control characters valid JSON', async () => {
+  const { logger, lines } = capture();
+  const userAgent = 'evil "agent" \\ \u0000\n\u2028 ✓';
+  createRequestLog(logger)(record({ userAgent, route: null, caller: null, upstreamStatus: null }), 401);
+  await endOfTurn();
+  const line = JSON.parse(lines[0] as string);
+  assert.equal(line.user_agent, userAgent);
+  assert.equal(line.route, null);
+  assert.equal(line.environment, null);
+  assert.equal(line.upstream_status, null);
 });
