@@ -75,6 +75,7 @@ export function createApiKeyStrategy(deps: {
         integratorId,
         environment,
         scopes,
+        scope: scopes.join(' '),
         rateLimit,
       });
       outcome = Object.freeze({ ok: true, caller });

@@ -9,6 +9,8 @@ export interface Caller {
   readonly integratorId: string;
   readonly environment: Environment;
   readonly scopes: readonly string[];
+  /** The same scopes as one space-delimited string (RFC 6749 §3.3), as forwarded in Gatehouse-Scopes. */
+  readonly scope: string;
   /** This credential's own token bucket; null means the gateway default. */
   readonly rateLimit: RateLimit | null;
 }

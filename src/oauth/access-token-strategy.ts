@@ -61,6 +61,7 @@ export function createAccessTokenStrategy(deps: {
         integratorId: client.integratorId,
         environment: claims.environment,
         scopes: claims.scope === '' ? [] : claims.scope.split(' '),
+        scope: claims.scope,
         rateLimit: client.rateLimit,
       },
     };
