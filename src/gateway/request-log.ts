@@ -38,9 +38,11 @@ interface PinoInternals {
  * The line is exactly what `logger.child({ component: 'gateway' }).info(fields, 'gateway request')`
  * writes, but assembled here from the logger's own level, time and bindings prefixes
  * (`pino.symbols`) as one template string: JSON.stringify of the fields was the largest single
- * cost of a proxied request (measured in instructions under callgrind). Values Gatehouse makes
- * itself (request id, environment, problem code) and the method (Node's parser accepts only known
- * methods) are written as they are; every other string goes through `jsonString`. Every field is
+ * cost of a proxied request (measured in instructions under callgrind). Only the path and the user
+ * agent come from the client as they are; they go through `jsonString`. Every other string is
+ * written between quotes unchanged: ids, environments and problem codes are Gatehouse's own, the
+ * method is one Node's parser knows, the IP passed `isIP`, and route patterns were checked for
+ * their characters when the config was loaded (`pathPatternProblem`). Every field is
  * built from values that hold no secret, so the root logger's path-based redaction has nothing to
  * do here. `request-log.test.ts` checks the line against pino's own rendering.
  *
@@ -75,13 +77,13 @@ export function createRequestLog(logger: Logger): (record: RequestRecord, status
     const line =
       `${levelPrefix}${lastTime}${bindings}` +
       `,"request_id":"${record.requestId}","method":"${record.method}"` +
-      `,"route":${jsonString(record.route)},"path":${jsonString(redactUrl(record.target))}` +
+      `,"route":${quoted(record.route)},"path":${jsonString(redactUrl(record.target))}` +
       `,"status":${status},"latency_ms":${latency}` +
-      `,"credential_id":${jsonString(caller?.credentialId ?? record.credentialId)}` +
-      `,"integrator_id":${jsonString(caller?.integratorId ?? record.integratorId)}` +
-      `,"environment":${caller === null ? 'null' : `"${caller.environment}"`}` +
-      `,"ip":${jsonString(record.ip)},"user_agent":${jsonString(userAgentOf(record.userAgent))}` +
-      `,"code":${record.code === null ? 'null' : `"${record.code}"`}` +
+      `,"credential_id":${quoted(caller?.credentialId ?? record.credentialId)}` +
+      `,"integrator_id":${quoted(caller?.integratorId ?? record.integratorId)}` +
+      `,"environment":${quoted(caller?.environment ?? null)}` +
+      `,"ip":"${record.ip}","user_agent":${jsonString(userAgentOf(record.userAgent))}` +
+      `,"code":${quoted(record.code)}` +
       `,"upstream_status":${record.upstreamStatus}${MESSAGE}`;
     if (pending === '') setImmediate(flush);
     pending += line;
@@ -95,6 +97,11 @@ const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 export function jsonString(value: string | null): string {
   if (value === null) return 'null';
   return PLAIN_JSON.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+/** A string known to need no escaping, or null, as JSON. */
+function quoted(value: string | null): string {
+  return value === null ? 'null' : `"${value}"`;
 }
 
 function userAgentOf(value: string | undefined): string | null {
