@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
 import { firstCallHelp } from './first-call-help.ts';
 
 /** `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. */
@@ -25,8 +26,12 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(firstCallHelp(config, gatehouse));
       let stopping = false;
       const stop = async () => {
-        if (stopping) return;
+        // A second signal while requests drain: stop at once.
+        if (stopping) process.exit(1);
         stopping = true;
+        process.stderr.write(
+          `Stopping: requests in flight may finish (up to ${DRAIN_TIMEOUT_MS / 1000} s; signal again to stop at once)\n`,
+        );
         await gatehouse.close();
         process.exit(0);
       };

@@ -8,6 +8,7 @@ import type { Redis } from '../db/redis.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import type { AuthStrategy } from './auth-strategy.ts';
 import { createClientAddressResolver } from './client-address.ts';
+import { drainServer } from './drain-server.ts';
 import { createExposureHandler } from './exposed-credential.ts';
 import { createGatewayHandler } from './gateway.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
@@ -35,6 +36,7 @@ export interface RunningGateway {
   readonly url: string;
   /** The plain-HTTP refusal listener, when `GATEHOUSE_HTTP_PORT` is set. */
   readonly plainHttpUrl: string | null;
+  /** Stops accepting, lets requests in flight finish (`drainServer`), then closes the upstream pools. */
   close(): Promise<void>;
 }
 
@@ -107,13 +109,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       url: urlOf('https', server.address() as AddressInfo),
       plainHttpUrl,
       async close() {
-        await Promise.all(servers.map(closeServer));
+        await Promise.all(servers.map((server) => drainServer(server)));
         await upstreams.close();
         await limiter.close();
       },
     };
   } catch (error) {
-    await Promise.all(servers.map(closeServer));
+    await Promise.all(servers.map((server) => drainServer(server)));
     await upstreams.close();
     await limiter.close();
     throw error;
@@ -128,12 +130,6 @@ function listen(server: HttpsServer | HttpServer, port: number, host: string): P
       resolve();
     });
   });
-}
-
-function closeServer(server: HttpsServer | HttpServer): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function urlOf(scheme: 'http' | 'https', address: AddressInfo): string {

@@ -18,6 +18,10 @@ export interface RunningGatehouse {
   readonly developmentCaFile: string | null;
   /** An owner token generated at this start (no GATEHOUSE_ADMIN_TOKEN and no token yet). */
   readonly generatedOwnerToken: string | undefined;
+  /**
+   * Stops: no new connections; requests in flight on the data path may finish (up to
+   * `DRAIN_TIMEOUT_MS`), then storage closes. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -55,6 +59,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
     const dataUrl = data.url;
     services.webhooks.worker.start();
+    let closing: Promise<void> | undefined;
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },
       'gatehouse started',
@@ -66,12 +71,15 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       plainHttpUrl: data.plainHttpUrl,
       developmentCaFile: tls.developmentCaFile,
       generatedOwnerToken,
-      async close() {
-        await services.webhooks.close();
-        await data.close();
-        await admin.close();
-        await services.close();
-        logger.flush?.();
+      close() {
+        closing ??= (async () => {
+          await services.webhooks.close();
+          await data.close();
+          await admin.close();
+          await services.close();
+          logger.flush?.();
+        })();
+        return closing;
       },
     };
   } catch (error) {
