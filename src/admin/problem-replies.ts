@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type FieldError } from '../http/api-error.ts';
+import { fieldErrors } from '../http/field-errors.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../http/problem.ts';
-import { fieldErrors } from './validation.ts';
 
 /** Sends one RFC 9457 problem document; the only way an admin error leaves the server. */
 export function sendProblem(

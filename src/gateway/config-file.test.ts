@@ -54,6 +54,7 @@ plain_http:
       path: '/v1/orders',
       scopes: ['orders:write'],
       maxBodyBytes: 65536,
+      bodySchema: null,
     });
     assert.equal(value.routes[2]?.methods, null);
     assert.deepEqual(value.rateLimits, { perCredential: { requests_per_second: 5, burst: 10 }, perIp: null });
@@ -130,6 +131,50 @@ plain_http:
     );
     assert.ok(problems.some((p) => /GET \/a\/\{y\} is declared more than once/.test(p)));
     assert.ok(problems.some((p) => /host api.example.com is listed for both environments/.test(p)));
+  });
+
+  it('reads a body schema inline or from a JSON file beside the gateway file', () => {
+    const schema = { type: 'object', required: ['amount'], properties: { amount: { type: 'integer' } } };
+    write('order.schema.json', JSON.stringify(schema));
+    const file = write(
+      'gw-schema.yaml',
+      `routes:
+  - { method: POST, path: /v1/orders, scopes: [], body_schema: order.schema.json }
+  - method: PUT
+    path: /v1/orders/{id}
+    scopes: []
+    body_schema: { type: object }
+`,
+    );
+    const { value, problems } = loadGatewayFile(file);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(value.routes[0]?.bodySchema, schema);
+    assert.deepEqual(value.routes[1]?.bodySchema, { type: 'object' });
+  });
+
+  it('refuses a body schema that is unreadable, not a JSON Schema, or on a method without a body', () => {
+    const { problems } = checkGatewayFile(
+      {
+        routes: [
+          { method: 'POST', path: '/a', scopes: [], body_schema: 'missing.json' },
+          { method: 'POST', path: '/b', scopes: [], body_schema: { type: 'no-such-type' } },
+          { method: 'POST', path: '/c', scopes: [], body_schema: ['object'] },
+          { method: 'GET', path: '/d', scopes: [], body_schema: { type: 'object' } },
+          { method: '*', path: '/e', scopes: [], body_schema: { type: 'object' } },
+        ],
+      },
+      'gw.yaml',
+      dir,
+    );
+    assert.equal(problems.length, 5, problems.join('\n'));
+    assert.match(
+      problems[0] ?? '',
+      /routes\[0\]\.body_schema names .*missing\.json, which cannot be read \(ENOENT\)/,
+    );
+    assert.match(problems[1] ?? '', /routes\[1\]\.body_schema is not a valid JSON Schema/);
+    assert.match(problems[2] ?? '', /routes\[2\]\.body_schema must be a JSON Schema object/);
+    assert.match(problems[3] ?? '', /routes\[3\]\.body_schema needs methods that carry a body/);
+    assert.match(problems[4] ?? '', /routes\[4\]\.body_schema needs methods that carry a body/);
   });
 
   it('reports YAML and JSON syntax errors with where they are', () => {

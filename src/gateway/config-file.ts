@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
+import { bodySchemaProblem } from './body-schema.ts';
 import { pathPatternProblem, type RouteRule } from './route-table.ts';
 
 /** What the declarative gateway file (`gatehouse.config.json` / `.yaml`) says. Never a secret. */
@@ -105,9 +106,16 @@ function parseText(
   return { ok: true, data: document.toJS() };
 }
 
-/** Validates already-parsed data (JSON and YAML end up here alike). */
-export function checkGatewayFile(data: unknown, source: string): { value: GatewayFile; problems: string[] } {
-  const check = new Checker(source);
+/**
+ * Validates already-parsed data (JSON and YAML end up here alike). A `body_schema` given as a path
+ * is read relative to `baseDir` (the gateway file's folder).
+ */
+export function checkGatewayFile(
+  data: unknown,
+  source: string,
+  baseDir = dirname(source),
+): { value: GatewayFile; problems: string[] } {
+  const check = new Checker(source, baseDir);
   const top = check.object(data ?? {}, '', [
     'environments',
     'routes',
@@ -189,9 +197,10 @@ export function checkGatewayFile(data: unknown, source: string): { value: Gatewa
   const routes = check.list(top?.routes ?? [], 'routes').map((input, index) => check.route(input, index));
   const seen = new Set<string>();
   for (const route of routes) {
-    for (const method of route?.methods ?? ['*']) {
-      const key = `${method} ${route?.path.replace(/\{[^}]*\}/g, '{}')}`;
-      if (seen.has(key)) check.fail('routes', `${method} ${route?.path} is declared more than once`);
+    if (route === undefined) continue; // already reported
+    for (const method of route.methods ?? ['*']) {
+      const key = `${method} ${route.path.replace(/\{[^}]*\}/g, '{}')}`;
+      if (seen.has(key)) check.fail('routes', `${method} ${route.path} is declared more than once`);
       seen.add(key);
     }
   }
@@ -243,15 +252,19 @@ export function checkGatewayFile(data: unknown, source: string): { value: Gatewa
 }
 
 const HTTP_METHOD = /^[A-Z]{3,10}$/;
+/** Methods whose requests carry no body by convention: a body schema cannot apply to them. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 const SCOPE = /^[A-Za-z0-9_.:\-/*]{1,100}$/;
 
 /** Walks untrusted data, collecting one message per problem with its location. */
 class Checker {
   readonly problems: string[] = [];
   readonly #source: string;
+  readonly #baseDir: string;
 
-  constructor(source: string) {
+  constructor(source: string, baseDir: string) {
     this.#source = source;
+    this.#baseDir = baseDir;
   }
 
   fail(path: string, message: string): void {
@@ -310,7 +323,7 @@ class Checker {
 
   route(input: unknown, index: number): RouteRule | undefined {
     const path = `routes[${index}]`;
-    const route = this.object(input, path, ['method', 'path', 'scopes', 'max_body_bytes']);
+    const route = this.object(input, path, ['method', 'path', 'scopes', 'max_body_bytes', 'body_schema']);
     if (!route) return undefined;
     const problemsBefore = this.problems.length;
     let methods: string[] | null = null;
@@ -342,8 +355,37 @@ class Checker {
       route.max_body_bytes === undefined
         ? null
         : this.integer(route.max_body_bytes, `${path}.max_body_bytes`, 0, 2 ** 40, 0);
+    const bodySchema =
+      route.body_schema === undefined ? null : this.bodySchema(route.body_schema, `${path}.body_schema`);
+    if (bodySchema !== null && (methods === null || methods.some((m) => BODYLESS_METHODS.has(m))))
+      this.fail(
+        `${path}.body_schema`,
+        'needs methods that carry a body (such as POST, PUT, PATCH), not "*" or GET',
+      );
     if (this.problems.length > problemsBefore) return undefined;
-    return { methods, path: pattern, scopes, maxBodyBytes };
+    return { methods, path: pattern, scopes, maxBodyBytes, bodySchema };
+  }
+
+  /** An inline JSON Schema, or the path of a `.json` file holding one. */
+  bodySchema(value: unknown, path: string): Record<string, unknown> | null {
+    let schema = value;
+    if (typeof value === 'string') {
+      const file = resolve(this.#baseDir, value);
+      try {
+        schema = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        const reason =
+          error instanceof SyntaxError
+            ? 'is not valid JSON'
+            : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+        this.fail(path, `names ${file}, which ${reason}`);
+        return null;
+      }
+    }
+    const problem = bodySchemaProblem(schema);
+    if (problem === null) return schema as Record<string, unknown>;
+    this.fail(path, problem);
+    return null;
   }
 
   rateLimit(

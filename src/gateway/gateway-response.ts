@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { FieldError } from '../http/api-error.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../http/problem.ts';
 
 /** HSTS on every data-path response over TLS (T1): one year, as on the admin API. */
@@ -10,7 +11,8 @@ export const REQUEST_ID_HEADER = 'gatehouse-request-id';
 /**
  * Ends a request with an RFC 9457 problem document: status, stable `code`, safe text and the request
  * id. `extra` is a flat `[name, value, …]` list (WWW-Authenticate, Retry-After, RateLimit…).
- * `close` asks the client to open a new connection (after a body we refused to read).
+ * `close` asks the client to open a new connection (after a body we refused to read); `errors`
+ * names the fields of a body that failed its schema.
  */
 export function sendProblem(
   res: ServerResponse,
@@ -19,9 +21,9 @@ export function sendProblem(
   code: string,
   detail: string,
   extra: readonly string[] | null = null,
-  options: { tls?: boolean; close?: boolean } = TLS,
+  options: { tls?: boolean; close?: boolean; errors?: readonly FieldError[] } = TLS,
 ): void {
-  const body = JSON.stringify(problemOf(status, code, detail, requestId));
+  const body = JSON.stringify(problemOf(status, code, detail, requestId, options.errors));
   const headers = [
     'content-type',
     PROBLEM_CONTENT_TYPE,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
 import { type AuthStrategy, authenticate, type Caller } from './auth-strategy.ts';
+import { isJsonMediaType } from './body-schema.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
 import type { GatewayConfig } from './gateway-config.ts';
@@ -15,6 +16,7 @@ import {
   rateLimitPolicy,
   retryAfterSeconds,
 } from './rate-limiter.ts';
+import { readRequestBody } from './request-body.ts';
 import { readRequestHeaders } from './request-headers.ts';
 import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
@@ -43,8 +45,9 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
 /**
  * The data-path pipeline (one request, in order): header limits → HTTPS check behind trusted
  * proxies → path sanity → public routes → per-IP limit → credential → authentication → the
- * environment's upstream → route and scopes → per-credential limit → body size → proxy. Each
- * refusal is a problem+json with a stable code; the upstream sees only requests that passed all.
+ * environment's upstream → route and scopes → per-credential limit → body size → body schema
+ * (routes that have one) → proxy. Each refusal is a problem+json with a stable code; the upstream
+ * sees only requests that passed all.
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, strategies, limiter, upstreams, resolver, exposure } = deps;
@@ -238,7 +241,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       limit = decision;
     }
 
-    let body: 'none' | 'sized' | 'chunked' = 'none';
+    let body: 'none' | 'sized' | 'chunked' | Buffer = 'none';
     if (headers.transferEncoding !== undefined) body = 'chunked';
     else if (headers.contentLength !== undefined && headers.contentLength !== '0') {
       if (Number(headers.contentLength) > route.maxBodyBytes)
@@ -252,6 +255,39 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
           true,
         );
       body = 'sized';
+    }
+
+    if (route.validateBody !== null) {
+      if (!isJsonMediaType(headers.contentType))
+        return refuse(res, record, 415, 'unsupported_media_type', 'Send the body as application/json');
+      if (headers.expectContinue) res.writeContinue();
+      const read = await readRequestBody(req, route.maxBodyBytes);
+      if (!read.ok) {
+        if (read.reason === 'too_large')
+          return refuse(
+            res,
+            record,
+            413,
+            'body_too_large',
+            `The body may be at most ${route.maxBodyBytes} bytes`,
+            null,
+            true,
+          );
+        record.code = 'client_closed';
+        if (!res.destroyed) res.destroy();
+        return log(record, 499);
+      }
+      record.bodyPending = false;
+      const verdict = route.validateBody(read.body);
+      if (!verdict.ok) {
+        record.code = verdict.code;
+        sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
+          tls: true,
+          ...(verdict.errors ? { errors: verdict.errors } : {}),
+        });
+        return log(record, 400);
+      }
+      body = read.body;
     }
 
     const forward = headers.forward;
@@ -285,7 +321,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
             'ratelimit',
             rateLimitField(policy, limit),
           ];
-    if (headers.expectContinue) res.writeContinue();
+    if (headers.expectContinue && !Buffer.isBuffer(body)) res.writeContinue();
     upstream.forward({
       req,
       res,

@@ -12,6 +12,7 @@ export interface RequestHeaders {
   duplicateCredential: boolean;
   host: string | undefined;
   contentLength: string | undefined;
+  contentType: string | undefined;
   transferEncoding: string | undefined;
   expectContinue: boolean;
   forwardedFor: string | undefined;
@@ -29,6 +30,7 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
     duplicateCredential: false,
     host: undefined,
     contentLength: undefined,
+    contentType: undefined,
     transferEncoding: undefined,
     expectContinue: false,
     forwardedFor: undefined,
@@ -55,6 +57,9 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
         continue;
       case 'content-length':
         headers.contentLength = value;
+        break;
+      case 'content-type':
+        headers.contentType = value;
         break;
       case 'transfer-encoding':
         headers.transferEncoding = value;

@@ -12,7 +12,7 @@ export interface RequestRecord {
   readonly ip: string;
   readonly userAgent: string | undefined;
   /** The request declared a body not yet read: a refusal closes the connection rather than read it. */
-  readonly bodyPending: boolean;
+  bodyPending: boolean;
   route: string | null;
   caller: Caller | null;
   /** Set when a credential was identified but refused. */

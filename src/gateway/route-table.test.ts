@@ -8,7 +8,7 @@ const rule = (
   path: string,
   scopes: string[] = [],
   maxBodyBytes: number | null = null,
-) => ({ methods, path, scopes, maxBodyBytes }) satisfies RouteRule;
+) => ({ methods, path, scopes, maxBodyBytes, bodySchema: null }) satisfies RouteRule;
 
 describe('route table', () => {
   const table = new RouteTable(

@@ -1,3 +1,5 @@
+import { type BodyValidator, compileBodySchema } from './body-schema.ts';
+
 /**
  * The gateway's route table (K7): method + path pattern → the scopes a caller needs. Anything not
  * in the table is denied. Patterns are literal segments, `{name}` (exactly one non-empty segment)
@@ -14,6 +16,8 @@ export interface RouteRule {
   readonly scopes: readonly string[];
   /** Largest request body in bytes; null means the gateway-wide default. */
   readonly maxBodyBytes: number | null;
+  /** A JSON Schema every request body must match before the upstream sees it (T4); null for none. */
+  readonly bodySchema: Readonly<Record<string, unknown>> | null;
 }
 
 export interface MatchedRoute {
@@ -21,6 +25,8 @@ export interface MatchedRoute {
   readonly pattern: string;
   readonly scopes: readonly string[];
   readonly maxBodyBytes: number;
+  /** Checks the whole body when the route has a `body_schema`; null streams the body unread. */
+  readonly validateBody: BodyValidator | null;
 }
 
 interface Node {
@@ -70,6 +76,7 @@ export class RouteTable {
         pattern: rule.path,
         scopes: Object.freeze([...rule.scopes]),
         maxBodyBytes: rule.maxBodyBytes ?? defaultMaxBodyBytes,
+        validateBody: rule.bodySchema === null ? null : compileBodySchema(rule.bodySchema),
       });
       let node = this.#root;
       let rest = false;

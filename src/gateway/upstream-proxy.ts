@@ -19,8 +19,11 @@ export interface ForwardRequest {
   readonly target: string;
   /** Flat `[name, value, …]` list for the upstream. */
   readonly headers: string[];
-  /** Whether the request has a body, and the most bytes it may have when its length is not declared. */
-  readonly body: 'none' | 'sized' | 'chunked';
+  /**
+   * The request's body: none, streamed as it arrives (`sized` by Content-Length, or `chunked` and
+   * counted against `maxBodyBytes`), or already read whole (a route that checked it first).
+   */
+  readonly body: 'none' | 'sized' | 'chunked' | Buffer;
   readonly maxBodyBytes: number;
   /** Flat list of headers Gatehouse adds to the response (request id, HSTS, RateLimit…). */
   readonly responseHeaders: readonly string[];
@@ -61,8 +64,9 @@ export class UpstreamProxy {
   }
 
   forward(request: ForwardRequest): void {
-    let body: Readable | AsyncIterable<Buffer> | null = null;
-    if (request.body === 'sized') body = request.req;
+    let body: Readable | AsyncIterable<Buffer> | Buffer | null = null;
+    if (Buffer.isBuffer(request.body)) body = request.body;
+    else if (request.body === 'sized') body = request.req;
     else if (request.body === 'chunked') body = limitBody(request.req, request.maxBodyBytes);
     this.#pool.stream(
       {

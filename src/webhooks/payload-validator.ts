@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { fieldErrors } from '../admin/validation.ts';
 import { type FieldError, invalidRequest } from '../http/api-error.ts';
+import { fieldErrors } from '../http/field-errors.ts';
 
 const MAX_SCHEMA_BYTES = 64 * 1024;
 const CACHE_SIZE = 500;

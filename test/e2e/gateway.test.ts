@@ -34,6 +34,18 @@ routes:
     path: /v1/orders
     scopes: [orders:write]
     max_body_bytes: 1024
+  - method: POST
+    path: /v1/refunds
+    scopes: []
+    max_body_bytes: 256
+    body_schema:
+      type: object
+      required: [order_id, amount]
+      additionalProperties: false
+      properties:
+        order_id: { type: string, pattern: "^ord_[0-9a-z]+$" }
+        amount: { type: integer, minimum: 1 }
+        reason: { type: string, maxLength: 100 }
 rate_limits:
   per_credential: { requests_per_second: 1000, burst: 1000 }
   per_ip: { requests_per_second: 10000, burst: 10000 }
@@ -418,6 +430,58 @@ describe('gateway: the HTTPS data path end to end', () => {
     );
     assert.equal(seenUpstream(declared), 0);
     assert.equal(seenUpstream(streamed), 0);
+  });
+
+  it('a route with a body schema forwards only matching JSON bodies, byte for byte', async () => {
+    const { key } = await newKey();
+    const json = { 'x-api-key': key, 'content-type': 'application/json' };
+    const valid = '{"order_id":"ord_42",  "amount":1200}';
+    const marker = probe();
+    const accepted = await send(`/v1/refunds?${marker}`, { method: 'POST', headers: json, body: valid });
+    assert.equal(accepted.status, 200, accepted.text);
+    assert.equal(sandbox.received.find((r) => r.url.includes(marker))?.body, valid);
+    const chunkedMarker = probe();
+    const chunked = await send(`/v1/refunds?${chunkedMarker}`, {
+      method: 'POST',
+      headers: { ...json, 'content-type': 'application/merge-patch+json; charset=utf-8' },
+      body: Readable.from([Buffer.from(valid.slice(0, 10)), Buffer.from(valid.slice(10))]),
+    });
+    assert.equal(chunked.status, 200, chunked.text);
+    assert.equal(sandbox.received.find((r) => r.url.includes(chunkedMarker))?.body, valid);
+
+    const refused: { body: string; headers?: Record<string, string>; status: number; code: string }[] = [
+      { body: valid, headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported_media_type' },
+      { body: '{"order_id": "ord_42", "amount": 12', status: 400, code: 'malformed_json' },
+      { body: '', status: 400, code: 'malformed_json' },
+      { body: `${'['.repeat(70)}${']'.repeat(70)}`, status: 400, code: 'malformed_json' },
+      { body: '{"order_id":"42","amount":0,"note":"x"}', status: 400, code: 'validation_failed' },
+      {
+        body: JSON.stringify({ order_id: 'ord_1', amount: 1, reason: 'x'.repeat(300) }),
+        status: 413,
+        code: 'body_too_large',
+      },
+    ];
+    for (const c of refused) {
+      const marker = probe();
+      const response = await send(`/v1/refunds?${marker}`, {
+        method: 'POST',
+        headers: { ...json, ...c.headers },
+        body: c.body,
+      });
+      assertProblem(response, c.status, c.code);
+      assert.equal(seenUpstream(marker), 0, `${c.code} reached the upstream`);
+    }
+    const invalid = await send(`/v1/refunds?${probe()}`, {
+      method: 'POST',
+      headers: json,
+      body: '{"order_id":"42","amount":0,"note":"x"}',
+    });
+    assert.deepEqual(invalid.json.errors.map((e: { field: string }) => e.field).sort(), [
+      '/amount',
+      '/note',
+      '/order_id',
+    ]);
+    assert.ok(!invalid.text.includes('"42"'), 'a value of the body was echoed');
   });
 
   it('a request refused before its body is read closes the connection instead of reading the body', async () => {
