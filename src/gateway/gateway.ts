@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
 import { type AuthStrategy, authenticate, type Caller } from './auth-strategy.ts';
-import { isJsonMediaType } from './body-schema.ts';
+import { type BodyValidator, isJsonMediaType } from './body-schema.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
 import type { GatewayConfig } from './gateway-config.ts';
@@ -17,7 +17,7 @@ import {
   retryAfterSeconds,
 } from './rate-limiter.ts';
 import { readRequestBody } from './request-body.ts';
-import { readRequestHeaders } from './request-headers.ts';
+import { type RequestHeaders, readRequestHeaders } from './request-headers.ts';
 import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
 import { requestPathLength } from './request-path.ts';
@@ -245,49 +245,13 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     if (headers.transferEncoding !== undefined) body = 'chunked';
     else if (headers.contentLength !== undefined && headers.contentLength !== '0') {
       if (Number(headers.contentLength) > route.maxBodyBytes)
-        return refuse(
-          res,
-          record,
-          413,
-          'body_too_large',
-          `The body may be at most ${route.maxBodyBytes} bytes`,
-          null,
-          true,
-        );
+        return refuseBodyTooLarge(res, record, route.maxBodyBytes);
       body = 'sized';
     }
-
     if (route.validateBody !== null) {
-      if (!isJsonMediaType(headers.contentType))
-        return refuse(res, record, 415, 'unsupported_media_type', 'Send the body as application/json');
-      if (headers.expectContinue) res.writeContinue();
-      const read = await readRequestBody(req, route.maxBodyBytes);
-      if (!read.ok) {
-        if (read.reason === 'too_large')
-          return refuse(
-            res,
-            record,
-            413,
-            'body_too_large',
-            `The body may be at most ${route.maxBodyBytes} bytes`,
-            null,
-            true,
-          );
-        record.code = 'client_closed';
-        if (!res.destroyed) res.destroy();
-        return log(record, 499);
-      }
-      record.bodyPending = false;
-      const verdict = route.validateBody(read.body);
-      if (!verdict.ok) {
-        record.code = verdict.code;
-        sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
-          tls: true,
-          ...(verdict.errors ? { errors: verdict.errors } : {}),
-        });
-        return log(record, 400);
-      }
-      body = read.body;
+      const checked = await checkedBody(req, res, record, route.validateBody, route.maxBodyBytes, headers);
+      if (checked === null) return;
+      body = checked;
     }
 
     const forward = headers.forward;
@@ -333,6 +297,49 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       responseHeaders: own,
       done: (result) => finishProxied(res, record, result),
     });
+  }
+
+  /**
+   * The body of a route with a `body_schema`, read whole and checked; null when the request was
+   * answered instead (415, 413, 400, or the client went away).
+   */
+  async function checkedBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    validate: BodyValidator,
+    maxBodyBytes: number,
+    headers: RequestHeaders,
+  ): Promise<Buffer | null> {
+    if (!isJsonMediaType(headers.contentType)) {
+      refuse(res, record, 415, 'unsupported_media_type', 'Send the body as application/json');
+      return null;
+    }
+    if (headers.expectContinue) res.writeContinue();
+    const read = await readRequestBody(req, maxBodyBytes);
+    if (!read.ok) {
+      if (read.reason === 'too_large') refuseBodyTooLarge(res, record, maxBodyBytes);
+      else {
+        record.code = 'client_closed';
+        if (!res.destroyed) res.destroy();
+        log(record, 499);
+      }
+      return null;
+    }
+    record.bodyPending = false;
+    const verdict = validate(read.body);
+    if (verdict.ok) return read.body;
+    record.code = verdict.code;
+    sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
+      tls: true,
+      ...(verdict.errors ? { errors: verdict.errors } : {}),
+    });
+    log(record, 400);
+    return null;
+  }
+
+  function refuseBodyTooLarge(res: ServerResponse, record: RequestRecord, maxBodyBytes: number): void {
+    refuse(res, record, 413, 'body_too_large', `The body may be at most ${maxBodyBytes} bytes`, null, true);
   }
 
   function finishProxied(res: ServerResponse, record: RequestRecord, outcome: ProxyOutcome): void {
