@@ -20,9 +20,17 @@ afterEach(() => {
   server?.close();
 });
 
+let arrived: () => void = () => {};
+/** Resolves when the server has the next request in hand. */
+const nextArrival = () =>
+  new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+
 /** A server that answers `ok` after the delay the path names (`/slow/300`), or at once. */
 async function startServer(): Promise<number> {
   server = createServer((req, res) => {
+    arrived();
     const delay = Number(req.url?.split('/')[2] ?? 0);
     setTimeout(() => res.end('ok'), delay);
   });
@@ -46,8 +54,9 @@ function request(port: number, path: string, via: Agent | false = agent): Promis
 
 it('lets a request in flight finish, then closes its connection and stops', async () => {
   const port = await startServer();
+  const arrival = nextArrival();
   const inFlight = request(port, '/slow/300');
-  await sleep(50);
+  await arrival;
   const started = Date.now();
   const drained = drainServer(server, 5_000);
   assert.deepEqual(await inFlight, { status: 200, connection: 'keep-alive', body: 'ok' });
@@ -65,8 +74,9 @@ it('answers a request that arrives on a busy connection meanwhile with Connectio
     received += chunk;
   });
   const ended = new Promise((resolve) => socket.once('close', resolve));
-  socket.write('GET /slow/300 HTTP/1.1\r\nHost: x\r\n\r\n');
-  await sleep(50);
+  const arrival = nextArrival();
+  socket.write('GET /slow/1000 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await arrival;
   const drained = drainServer(server, 5_000);
   await sleep(50);
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
