@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
+import { registerScanCommand } from './scan-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerWebhookCommands } from './webhook-commands.ts';
 
@@ -18,5 +19,6 @@ registerClientCommands(program);
 registerAuditCommands(program);
 registerAdminCommands(program);
 registerWebhookCommands(program);
+registerScanCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,128 @@
+import type { Dirent } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ADMIN_MARKER } from '../admin/admin-token-service.ts';
+import { credentialHint, parseCredential } from '../crypto/key-format.ts';
+import { MARKER_ENVIRONMENT } from '../keys/api-key.ts';
+import { CLIENT_SECRET_MARKER } from '../oauth/oauth-client.ts';
+
+/** One credential found in a text: where, and what kind; never the credential itself. */
+export interface Finding {
+  readonly line: number;
+  readonly column: number;
+  /** Prefix, marker and the first characters: enough to tell keys apart, too little to use one. */
+  readonly hint: string;
+  readonly kind: string;
+}
+
+export interface FileFinding extends Finding {
+  readonly file: string;
+}
+
+export interface ScanReport {
+  readonly findings: FileFinding[];
+  filesScanned: number;
+  /** Paths that could not be read, with why. */
+  readonly unreadable: { readonly path: string; readonly reason: string }[];
+}
+
+/** Every string shaped like a Gatehouse credential, whatever the deployment's prefix (K2). */
+const CANDIDATE = /[a-z][a-z0-9]{1,15}_[a-z]{2,10}_[0-9A-Za-z]{49}/g;
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const BINARY_SNIFF_BYTES = 8000;
+
+/**
+ * Finds Gatehouse credentials in a text (O2). A candidate counts only when its checksum holds, so
+ * random strings of the same shape are not reported (near-zero false positives). With `prefix`,
+ * only that deployment's credentials count.
+ */
+export function findCredentials(text: string, prefix?: string): Finding[] {
+  const findings: Finding[] = [];
+  CANDIDATE.lastIndex = 0;
+  for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
+    const parsed = parseCredential(match[0]);
+    if (!parsed.ok || (prefix !== undefined && parsed.credential.prefix !== prefix)) {
+      // The match may have swallowed the start of a real credential (`xgate_live_…`): look again
+      // one character further on.
+      CANDIDATE.lastIndex = match.index + 1;
+      continue;
+    }
+    const before = text.lastIndexOf('\n', match.index - 1);
+    findings.push({
+      line: countLines(text, match.index),
+      column: match.index - before,
+      hint: credentialHint(match[0]),
+      kind: kindOf(parsed.credential.marker),
+    });
+  }
+  return findings;
+}
+
+/** Scans files and directories (recursively, skipping `.git`, `node_modules`, binaries and huge files). */
+export async function scanPaths(paths: readonly string[], prefix?: string): Promise<ScanReport> {
+  const report: ScanReport = { findings: [], filesScanned: 0, unreadable: [] };
+  const visit = async (path: string): Promise<void> => {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      report.unreadable.push({ path, reason: (error as NodeJS.ErrnoException).code ?? 'error' });
+      return;
+    }
+    if (info.isDirectory()) {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(path, { withFileTypes: true });
+      } catch (error) {
+        report.unreadable.push({ path, reason: (error as NodeJS.ErrnoException).code ?? 'error' });
+        return;
+      }
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      for (const entry of entries) {
+        if (entry.isSymbolicLink() || (entry.isDirectory() && SKIPPED_DIRECTORIES.has(entry.name))) continue;
+        if (entry.isDirectory() || entry.isFile()) await visit(join(path, entry.name));
+      }
+      return;
+    }
+    if (!info.isFile() || info.size > MAX_FILE_BYTES) return;
+    let text: string;
+    try {
+      if (await looksBinary(path)) return;
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      report.unreadable.push({ path, reason: (error as NodeJS.ErrnoException).code ?? 'error' });
+      return;
+    }
+    report.filesScanned++;
+    for (const finding of findCredentials(text, prefix)) report.findings.push({ file: path, ...finding });
+  };
+  for (const path of paths) await visit(path);
+  return report;
+}
+
+function kindOf(marker: string): string {
+  const environment = MARKER_ENVIRONMENT[marker];
+  if (environment !== undefined) return `API key (${environment})`;
+  if (marker === CLIENT_SECRET_MARKER.production) return 'OAuth client secret (production)';
+  if (marker === CLIENT_SECRET_MARKER.sandbox) return 'OAuth client secret (sandbox)';
+  if (marker === ADMIN_MARKER) return 'admin token';
+  return `credential (${marker})`;
+}
+
+function countLines(text: string, end: number): number {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
+
+async function looksBinary(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead).includes(0);
+  } finally {
+    await handle.close();
+  }
+}
