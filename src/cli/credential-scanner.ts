@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADMIN_MARKER } from '../admin/admin-token-service.ts';
-import { credentialHint, parseCredential } from '../crypto/key-format.ts';
+import { credentialCandidatePattern, credentialHint, parseCredential } from '../crypto/key-format.ts';
 import { MARKER_ENVIRONMENT } from '../keys/api-key.ts';
 import { CLIENT_SECRET_MARKER } from '../oauth/oauth-client.ts';
 
@@ -26,10 +26,10 @@ export interface ScanReport {
   readonly unreadable: { readonly path: string; readonly reason: string }[];
 }
 
-/** Every string shaped like a Gatehouse credential, whatever the deployment's prefix (K2). */
-const CANDIDATE = /[a-z][a-z0-9]{1,15}_[a-z]{2,10}_[0-9A-Za-z]{49}/g;
+const CANDIDATE = credentialCandidatePattern();
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** A NUL byte this early means a binary file (git's own test). */
 const BINARY_SNIFF_BYTES = 8000;
 
 /**
@@ -86,16 +86,17 @@ export async function scanPaths(paths: readonly string[], prefix?: string): Prom
       return;
     }
     if (!info.isFile() || info.size > MAX_FILE_BYTES) return;
-    let text: string;
+    let bytes: Buffer;
     try {
-      if (await looksBinary(path)) return;
-      text = await readFile(path, 'utf8');
+      bytes = await readFile(path);
     } catch (error) {
       report.unreadable.push({ path, reason: (error as NodeJS.ErrnoException).code ?? 'error' });
       return;
     }
+    if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return;
     report.filesScanned++;
-    for (const finding of findCredentials(text, prefix)) report.findings.push({ file: path, ...finding });
+    for (const finding of findCredentials(bytes.toString('utf8'), prefix))
+      report.findings.push({ file: path, ...finding });
   };
   for (const path of paths) await visit(path);
   return report;
@@ -114,15 +115,4 @@ function countLines(text: string, end: number): number {
   let lines = 1;
   for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) lines++;
   return lines;
-}
-
-async function looksBinary(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead).includes(0);
-  } finally {
-    await handle.close();
-  }
 }

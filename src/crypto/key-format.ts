@@ -53,6 +53,14 @@ export function credentialHint(credential: string): string {
   return `${credential.slice(0, bodyStart + 4)}…`;
 }
 
+/**
+ * A global regular expression for every string shaped like a credential of any prefix, checksum
+ * not checked: what log redaction replaces and what the scanner then checks.
+ */
+export function credentialCandidatePattern(): RegExp {
+  return new RegExp(`[a-z][a-z0-9]{1,15}_[a-z]{2,10}_[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}`, 'g');
+}
+
 /** A regular expression that finds candidate credentials of this prefix in free text (for scanners). */
 export function credentialSearchPattern(prefix: string): RegExp {
   return new RegExp(`\\b${prefix}_[a-z]{2,10}_[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}\\b`, 'g');

@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { recordSecret } from '../support/artifacts.ts';
+import { runGatehouse } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 describe('the gatehouse CLI', () => {
   let server: TestServer;
   let cliEnv: Record<string, string>;
 
-  const gatehouse = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
-        env: cliEnv,
-        timeout: 30_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const gatehouse = (...args: string[]) => runGatehouse(args, cliEnv);
 
   before(async () => {
     server = await startTestServer({ name: 'cli' });
@@ -122,9 +107,7 @@ describe('the gatehouse CLI', () => {
     const missing = await gatehouse('keys', 'show', '01a20000-0000-7000-8000-000000000000');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^error: API key not found \(not_found, HTTP 404, request [0-9a-f-]{36}\)/);
-    const noToken = await run(process.execPath, [MAIN, 'keys', 'list'], {
-      env: { ...cliEnv, GATEHOUSE_ADMIN_TOKEN: '' },
-    }).catch((e) => e);
+    const noToken = await runGatehouse(['keys', 'list'], { ...cliEnv, GATEHOUSE_ADMIN_TOKEN: '' });
     assert.match(noToken.stderr, /set GATEHOUSE_ADMIN_TOKEN/);
   });
 

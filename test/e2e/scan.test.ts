@@ -8,20 +8,11 @@ import { promisify } from 'node:util';
 import { findCredentials } from '../../src/cli/credential-scanner.ts';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
+import { runGatehouse } from '../support/cli.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-
-async function gatehouse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const gatehouse = (...args: string[]) => runGatehouse(args);
 
 describe('gatehouse scan', () => {
   it('exits 1 and names each place, never the credential; 0 on clean files; 2 on a missing path', async () => {

@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { recordSecret } from '../support/artifacts.ts';
+import { runGatehouse } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 describe('the gatehouse webhooks CLI', () => {
   let server: TestServer;
   let cliEnv: Record<string, string>;
   let integratorId: string;
 
-  const gatehouse = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [MAIN, 'webhooks', ...args], {
-        env: cliEnv,
-        timeout: 30_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const gatehouse = (...args: string[]) => runGatehouse(['webhooks', ...args], cliEnv);
 
   before(async () => {
     server = await startTestServer({
