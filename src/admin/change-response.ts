@@ -50,7 +50,13 @@ export async function respondToChange<R>(
   };
   try {
     const result = await change({ ...context, idempotency: claim });
-    return sendStored(reply, stored ?? serialize(reply, render(result)));
+    if (stored) return sendStored(reply, stored);
+    // A change that never reached changeTransaction with its claim: a retry would run it again.
+    request.log.error(
+      { route: request.routeOptions.url },
+      'change committed without its Idempotency-Key record',
+    );
+    return sendStored(reply, serialize(reply, render(result)));
   } catch (error) {
     if (!(error instanceof IdempotencyKeyTaken)) throw error;
     // A request with the same key committed while this one was on its way: answer with its response.

@@ -29,9 +29,10 @@ export interface AuditedChange<T extends { version: number }, R = T> {
 }
 
 /**
- * Runs a change and its audit entry in one transaction (with the request's idempotency claim): read, check If-Match (412), write guarded
+ * Runs a change and its audit entry in one transaction: read, check If-Match (412), write guarded
  * by the version read (so a concurrent writer on another connection makes this one a 412, not a
- * lost update), read back, append the before/after to the audit chain.
+ * lost update), read back, append the before/after to the audit chain. The context's idempotency
+ * claim, if any, is taken first and completed with `result(after)` last (see `changeTransaction`).
  */
 export function applyAuditedChange<T extends { version: number }, R = T>(
   db: Kysely<Schema>,
