@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { invalidRequest } from '../http/api-error.ts';
 import { IdParams, NullableTimestamp, Timestamp, Uuid, withProblems } from '../http/schemas.ts';
 import type { Services } from '../server/services.ts';
-import { auditContextOf } from './admin-auth.ts';
+import { respondToChange } from './change-response.ts';
 
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('auditor')]);
 const AdminTokenSchema = Type.Object({
@@ -56,14 +56,17 @@ export function registerAdminTokenRoutes(
       const expiresAt = request.body.expires_at ? Date.parse(request.body.expires_at) : null;
       if (expiresAt !== null && expiresAt <= Date.now())
         throw invalidRequest([{ field: '/expires_at', message: 'must be in the future' }]);
-      const { token, secret } = await adminTokens.create(
-        { name: request.body.name, role: request.body.role, expiresAt },
-        auditContextOf(request),
+      const input = { name: request.body.name, role: request.body.role, expiresAt };
+      return respondToChange(
+        request,
+        reply,
+        (context) => adminTokens.create(input, context),
+        ({ token, secret }) => ({
+          status: 201,
+          location: `/admin/v1/admin-tokens/${token.id}`,
+          body: { ...token, token: secret },
+        }),
       );
-      return reply
-        .code(201)
-        .header('location', `/admin/v1/admin-tokens/${token.id}`)
-        .send({ ...token, token: secret });
     },
   );
 
@@ -91,6 +94,12 @@ export function registerAdminTokenRoutes(
         response: withProblems({ 200: AdminTokenSchema }),
       },
     },
-    async (request) => adminTokens.revoke(request.params.id, auditContextOf(request)),
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => adminTokens.revoke(request.params.id, context),
+        (token) => ({ body: token }),
+      ),
   );
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditContext, AuditLog } from '../audit/audit-log.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import { digestsEqual } from '../crypto/constant-time.ts';
 import { credentialHint, generateCredential, parseCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
@@ -67,7 +68,7 @@ export class AdminTokenService {
       revoked_at: null,
     };
     const token = toAdminToken(row, now);
-    await this.#deps.db.transaction().execute(async (trx) => {
+    const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await trx.insertInto('admin_tokens').values(row).execute();
       await this.#deps.audit.append(trx, {
         ...context,
@@ -75,9 +76,10 @@ export class AdminTokenService {
         target: { type: 'admin_token', id: row.id },
         after: token,
       });
+      return { token, secret };
     });
     this.#deps.changes.publish('admin_tokens');
-    return { token, secret };
+    return issued;
   }
 
   async list(): Promise<AdminToken[]> {
@@ -86,7 +88,7 @@ export class AdminTokenService {
   }
 
   async revoke(id: string, context: AuditContext): Promise<AdminToken> {
-    const revoked = await this.#deps.db.transaction().execute(async (trx) => {
+    const revoked = await changeTransaction(this.#deps.db, context, async (trx) => {
       const row = await trx.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw notFound('Admin token');
       const before = toAdminToken(row);

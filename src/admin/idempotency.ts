@@ -4,30 +4,34 @@ import type { Kysely } from 'kysely';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/api-error.ts';
+import { IdempotencyRecords, type IdempotencyScope, type StoredResponse } from './idempotency-records.ts';
+
+/** An admin POST that carries an Idempotency-Key no committed request has used yet. */
+export interface IdempotentRequest {
+  readonly scope: IdempotencyScope;
+  readonly requestHash: string;
+  readonly records: IdempotencyRecords;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { actorId: string; key: string } | null;
+    idempotency: IdempotentRequest | null;
   }
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const RETENTION_MS = 24 * 3600 * 1000;
-const ABANDONED_AFTER_MS = 5 * 60 * 1000;
-const REPLAYED_HEADERS = ['content-type', 'location', 'etag'] as const;
-
-interface StoredResponse {
-  headers: Record<string, string>;
-  body: string;
-}
+const PURGE_EVERY_MS = 60_000;
 
 /**
- * `Idempotency-Key` on POST (C8): the first request with a key runs and its response is kept (sealed,
- * since a create returns a one-time secret) for 24 hours; a retry with the same key and body gets the
- * same response, a different body with the same key is a 422, and a retry while the first is still
- * running is a 409. Keys are scoped to the admin token that sent them.
+ * `Idempotency-Key` on POST (C8), the checks before a handler runs: a key already used by a
+ * committed request replays that request's response (422 if the body differs); a new key is handed
+ * to the route (`request.idempotency`), whose change takes it and stores its response in the
+ * change's own transaction (see `respondToChange`). Keys are scoped to the admin token that sent
+ * them and kept 24 hours.
  */
 export function registerIdempotency(app: FastifyInstance, db: Kysely<Schema>, envelope: Envelope): void {
+  const records = new IdempotencyRecords(db, envelope);
   let lastPurge = 0;
   app.decorateRequest('idempotency', null);
 
@@ -41,101 +45,62 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Schema>, en
         'Idempotency-Key must be 1-255 visible ASCII characters',
       );
     }
-    const actorId = request.admin.tokenId;
     const now = Date.now();
-    const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
-      .digest('base64url');
-    if (now - lastPurge > 60_000) {
+    if (now - lastPurge > PURGE_EVERY_MS) {
       lastPurge = now;
-      await db
-        .deleteFrom('idempotency_records')
-        .where('created_at', '<', now - RETENTION_MS)
-        .execute();
+      await records.purgeCreatedBefore(now - RETENTION_MS);
     }
-    const inserted = await db
-      .insertInto('idempotency_records')
-      .values({
-        actor_id: actorId,
-        idempotency_key: key,
-        request_hash: requestHash,
-        status_code: null,
-        response_sealed: null,
-        created_at: now,
-      })
-      .onConflict((conflict) => conflict.columns(['actor_id', 'idempotency_key']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-      const record = await db
-        .selectFrom('idempotency_records')
-        .selectAll()
-        .where('actor_id', '=', actorId)
-        .where('idempotency_key', '=', key)
-        .executeTakeFirstOrThrow();
-      if (record.request_hash !== requestHash) {
-        throw new ApiError(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was used with a different request',
-        );
-      }
-      if (record.status_code === null || record.response_sealed === null) {
-        if (now - record.created_at < ABANDONED_AFTER_MS) {
-          throw new ApiError(
-            409,
-            'idempotency_request_in_progress',
-            'A request with this Idempotency-Key is still running',
-          );
-        }
-        await db
-          .updateTable('idempotency_records')
-          .set({ created_at: now })
-          .where('actor_id', '=', actorId)
-          .where('idempotency_key', '=', key)
-          .execute();
-      } else {
-        const stored = JSON.parse(
-          envelope.openText(record.response_sealed, sealContext(actorId, key)),
-        ) as StoredResponse;
-        return reply
-          .code(record.status_code)
-          .headers({ ...stored.headers, 'idempotent-replayed': 'true' })
-          .send(stored.body);
-      }
-    }
-    request.idempotency = { actorId, key };
-  });
-
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const pending = request.idempotency;
-    if (!pending) return payload;
-    request.idempotency = null;
-    const where = db
-      .updateTable('idempotency_records')
-      .where('actor_id', '=', pending.actorId)
-      .where('idempotency_key', '=', pending.key);
-    if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db
-        .deleteFrom('idempotency_records')
-        .where('actor_id', '=', pending.actorId)
-        .where('idempotency_key', '=', pending.key)
-        .execute();
-      return payload;
-    }
-    const headers: Record<string, string> = {};
-    for (const name of REPLAYED_HEADERS) {
-      const value = reply.getHeader(name);
-      if (value !== undefined) headers[name] = String(value);
-    }
-    const sealed = envelope.seal(
-      JSON.stringify({ headers, body: payload } satisfies StoredResponse),
-      sealContext(pending.actorId, pending.key),
-    );
-    await where.set({ status_code: reply.statusCode, response_sealed: sealed }).execute();
-    return payload;
+    const pending: IdempotentRequest = {
+      scope: { actorId: request.admin.tokenId, key },
+      requestHash: createHash('sha256')
+        .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+        .digest('base64url'),
+      records,
+    };
+    const replayed = await replayIfUsed(pending, reply);
+    if (replayed) return replayed;
+    request.idempotency = pending;
   });
 }
 
-function sealContext(actorId: string, key: string): string {
-  return `idempotency:${actorId}:${key}`;
+/**
+ * Answers with the response of the committed request that used this key (`Idempotent-Replayed:
+ * true`), a 422 when that request had another body, or a 409 when its outcome was never stored;
+ * undefined when no committed request used the key.
+ */
+export async function replayIfUsed(
+  pending: IdempotentRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  const record = await pending.records.find(pending.scope);
+  if (!record) return undefined;
+  if (record.requestHash !== pending.requestHash) {
+    throw new ApiError(
+      422,
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request',
+    );
+  }
+  // Only a version that stored the response after its commit left records without one: whether
+  // that change committed is unknown, so running it again could make it twice.
+  if (!record.response) {
+    throw new ApiError(
+      409,
+      'idempotency_request_in_progress',
+      'A request with this Idempotency-Key has no recorded outcome; check the resource, then retry with a new key',
+    );
+  }
+  return sendStored(reply, record.response, { 'idempotent-replayed': 'true' });
+}
+
+/** Sends a stored (or just rendered) response exactly as it is kept. */
+export function sendStored(
+  reply: FastifyReply,
+  response: StoredResponse,
+  extraHeaders: Record<string, string> = {},
+): FastifyReply {
+  return reply
+    .code(response.status)
+    .headers({ ...response.headers, ...extraHeaders })
+    .send(response.body);
 }

@@ -5,6 +5,7 @@ import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { linkHash } from './audit-chain.ts';
 import { type AuditLogTable, GENESIS_HASH } from './audit-schema.ts';
+import type { IdempotencyClaim } from './change-transaction.ts';
 
 /** Who did something: an admin token, the local CLI, or Gatehouse itself. */
 export interface Actor {
@@ -18,9 +19,11 @@ export interface AuditContext {
   readonly actor: Actor;
   readonly ip?: string | null;
   readonly requestId?: string | null;
+  /** The request's Idempotency-Key, to be taken and completed inside the change's transaction. */
+  readonly idempotency?: IdempotencyClaim | undefined;
 }
 
-export interface AuditInput extends AuditContext {
+export interface AuditInput extends Omit<AuditContext, 'idempotency'> {
   readonly action: string;
   readonly target: { readonly type: string; readonly id: string | null };
   readonly before?: unknown;

@@ -2,9 +2,10 @@ import type { Kysely, Updateable, UpdateResult } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import { staleVersion } from '../http/etag.ts';
 import type { AuditContext, AuditLog } from './audit-log.ts';
+import { changeTransaction } from './change-transaction.ts';
 
 /** One change to a versioned resource, described for `applyAuditedChange`. */
-export interface AuditedChange<T extends { version: number }> {
+export interface AuditedChange<T extends { version: number }, R = T> {
   /** The audit action, or a function of the state before (e.g. `integrator.disable`). */
   readonly action: string | ((before: T) => string);
   readonly target: { readonly type: string; readonly id: string };
@@ -20,24 +21,31 @@ export interface AuditedChange<T extends { version: number }> {
   apply(trx: Kysely<Schema>, before: T): Promise<UpdateResult | 'unchanged'>;
   /** What the audit entry records as the state after (default: the resource read back). */
   recordAfter?(after: T): unknown;
+  /**
+   * What the change returns, made from the state after inside the transaction (default: that
+   * state): with an Idempotency-Key, the stored response is rendered from it before the commit.
+   */
+  result?(after: T): R;
 }
 
 /**
  * Runs a change and its audit entry in one transaction: read, check If-Match (412), write guarded
  * by the version read (so a concurrent writer on another connection makes this one a 412, not a
- * lost update), read back, append the before/after to the audit chain.
+ * lost update), read back, append the before/after to the audit chain. The context's idempotency
+ * claim, if any, is taken first and completed with `result(after)` last (see `changeTransaction`).
  */
-export function applyAuditedChange<T extends { version: number }>(
+export function applyAuditedChange<T extends { version: number }, R = T>(
   db: Kysely<Schema>,
   audit: AuditLog,
-  change: AuditedChange<T>,
-): Promise<T> {
-  return db.transaction().execute(async (trx) => {
+  change: AuditedChange<T, R>,
+): Promise<R> {
+  const finish = (state: T): R => (change.result ? change.result(state) : (state as unknown as R));
+  return changeTransaction(db, change.context, async (trx) => {
     const before = await change.load(trx);
     if (change.expectedVersion !== undefined && before.version !== change.expectedVersion)
       throw staleVersion();
     const result = await change.apply(trx, before);
-    if (result === 'unchanged') return before;
+    if (result === 'unchanged') return finish(before);
     if (result.numUpdatedRows === 0n) throw staleVersion();
     const after = await change.load(trx);
     await audit.append(trx, {
@@ -47,7 +55,7 @@ export function applyAuditedChange<T extends { version: number }>(
       before,
       after: change.recordAfter ? change.recordAfter(after) : after,
     });
-    return after;
+    return finish(after);
   });
 }
 

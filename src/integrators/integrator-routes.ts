@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditContextOf } from '../admin/admin-auth.ts';
+import { respondToChange } from '../admin/change-response.ts';
 import { invalidRequest } from '../http/api-error.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
@@ -35,12 +36,17 @@ export function registerIntegratorRoutes(
     },
     async (request, reply) => {
       assertMetadataSize(request.body.metadata);
-      const integrator = await integrators.create(request.body, auditContextOf(request));
-      return reply
-        .code(201)
-        .header('location', `/admin/v1/integrators/${integrator.id}`)
-        .header('etag', etagOf(integrator.version))
-        .send(integrator);
+      return respondToChange(
+        request,
+        reply,
+        (context) => integrators.create(request.body, context),
+        (integrator) => ({
+          status: 201,
+          location: `/admin/v1/integrators/${integrator.id}`,
+          etag: etagOf(integrator.version),
+          body: integrator,
+        }),
+      );
     },
   );
 

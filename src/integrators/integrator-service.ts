@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
@@ -38,7 +39,7 @@ export class IntegratorService {
       updated_at: now,
     };
     const integrator = toIntegrator(row);
-    await this.#deps.db.transaction().execute(async (trx) => {
+    return changeTransaction(this.#deps.db, context, async (trx) => {
       await trx.insertInto('integrators').values(row).execute();
       await this.#deps.audit.append(trx, {
         ...context,
@@ -46,8 +47,8 @@ export class IntegratorService {
         target: { type: 'integrator', id: row.id },
         after: integrator,
       });
+      return integrator;
     });
-    return integrator;
   }
 
   async get(id: string, db: Kysely<Schema> = this.#deps.db): Promise<Integrator> {

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditContextOf } from '../admin/admin-auth.ts';
+import { respondToChange } from '../admin/change-response.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
@@ -33,14 +34,18 @@ export function registerKeyRoutes(parent: FastifyInstance, { keys }: Pick<Servic
         response: withProblems({ 201: IssuedKeySchema }),
       },
     },
-    async (request, reply) => {
-      const { key, secret } = await keys.create(request.body, auditContextOf(request));
-      return reply
-        .code(201)
-        .header('location', `/admin/v1/keys/${key.id}`)
-        .header('etag', etagOf(key.version))
-        .send({ ...key, key: secret });
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => keys.create(request.body, context),
+        ({ key, secret }) => ({
+          status: 201,
+          location: `/admin/v1/keys/${key.id}`,
+          etag: etagOf(key.version),
+          body: { ...key, key: secret },
+        }),
+      ),
   );
 
   app.get(
@@ -111,8 +116,12 @@ export function registerKeyRoutes(parent: FastifyInstance, { keys }: Pick<Servic
     },
     async (request, reply) => {
       const overlap = request.body?.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS;
-      const { key, secret } = await keys.rotate(request.params.id, overlap, auditContextOf(request));
-      return reply.header('etag', etagOf(key.version)).send({ ...key, key: secret });
+      return respondToChange(
+        request,
+        reply,
+        (context) => keys.rotate(request.params.id, overlap, context),
+        ({ key, secret }) => ({ etag: etagOf(key.version), body: { ...key, key: secret } }),
+      );
     },
   );
 
@@ -127,9 +136,12 @@ export function registerKeyRoutes(parent: FastifyInstance, { keys }: Pick<Servic
         response: withProblems({ 200: ApiKeySchema }),
       },
     },
-    async (request, reply) => {
-      const key = await keys.revoke(request.params.id, request.body?.reason ?? null, auditContextOf(request));
-      return reply.header('etag', etagOf(key.version)).send(key);
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => keys.revoke(request.params.id, request.body?.reason ?? null, context),
+        (key) => ({ etag: etagOf(key.version), body: key }),
+      ),
   );
 }

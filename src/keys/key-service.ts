@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { type AuditedChange, applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
@@ -69,7 +70,7 @@ export class KeyService {
     };
     const id = uuid7(now);
     const secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[input.environment]);
-    const issued = await this.#deps.db.transaction().execute(async (trx) => {
+    const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await requireActiveIntegrator(trx, input.integrator_id);
       await trx
         .insertInto('api_keys')
@@ -156,7 +157,7 @@ export class KeyService {
   async rotate(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedKey> {
     const now = Date.now();
     let secret = '';
-    const key = await this.#change(
+    return this.#change(
       id,
       context,
       'key.rotate',
@@ -177,8 +178,8 @@ export class KeyService {
         return updateVersioned(trx, 'api_keys', before, { updated_at: now });
       },
       (after) => ({ ...after, overlap_seconds: overlapSeconds }),
+      (key): IssuedKey => ({ key, secret }),
     );
-    return { key, secret };
   }
 
   /** Revokes at once (K5): the next request with any of the key's secrets fails, on every instance. */
@@ -196,15 +197,16 @@ export class KeyService {
   }
 
   /** A change and its audit entry in one transaction; then every instance's caches forget the key. */
-  async #change(
+  async #change<R = ApiKey>(
     id: string,
     context: AuditContext,
     action: string,
     expectedVersion: number | undefined,
     apply: AuditedChange<ApiKey>['apply'],
     recordAfter?: (after: ApiKey) => unknown,
-  ): Promise<ApiKey> {
-    const changed = await applyAuditedChange(this.#deps.db, this.#deps.audit, {
+    result?: (after: ApiKey) => R,
+  ): Promise<R> {
+    const changed = await applyAuditedChange<ApiKey, R>(this.#deps.db, this.#deps.audit, {
       action,
       target: { type: 'api_key', id },
       context,
@@ -212,6 +214,7 @@ export class KeyService {
       load: (trx) => this.#load(trx, id, Date.now()),
       apply,
       ...(recordAfter ? { recordAfter } : {}),
+      ...(result ? { result } : {}),
     });
     this.#deps.changes.publish('credentials');
     return changed;

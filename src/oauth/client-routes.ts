@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { auditContextOf } from '../admin/admin-auth.ts';
+import { respondToChange } from '../admin/change-response.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
@@ -35,14 +36,18 @@ export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Ser
         response: withProblems({ 201: IssuedClientSchema }),
       },
     },
-    async (request, reply) => {
-      const { client, secret } = await clients.create(request.body, auditContextOf(request));
-      return reply
-        .code(201)
-        .header('location', `/admin/v1/clients/${client.id}`)
-        .header('etag', etagOf(client.version))
-        .send({ ...client, client_secret: secret });
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => clients.create(request.body, context),
+        ({ client, secret }) => ({
+          status: 201,
+          location: `/admin/v1/clients/${client.id}`,
+          etag: etagOf(client.version),
+          body: { ...client, client_secret: secret },
+        }),
+      ),
   );
 
   app.get(
@@ -114,12 +119,15 @@ export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Ser
     },
     async (request, reply) => {
       const overlap = request.body?.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS;
-      const { client, secret } = await clients.rotateSecret(
-        request.params.id,
-        overlap,
-        auditContextOf(request),
+      return respondToChange(
+        request,
+        reply,
+        (context) => clients.rotateSecret(request.params.id, overlap, context),
+        ({ client, secret }) => ({
+          etag: etagOf(client.version),
+          body: { ...client, client_secret: secret },
+        }),
       );
-      return reply.header('etag', etagOf(client.version)).send({ ...client, client_secret: secret });
     },
   );
 
@@ -133,10 +141,13 @@ export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Ser
         response: withProblems({ 200: OAuthClientSchema }),
       },
     },
-    async (request, reply) => {
-      const client = await clients.revoke(request.params.id, auditContextOf(request));
-      return reply.header('etag', etagOf(client.version)).send(client);
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => clients.revoke(request.params.id, context),
+        (client) => ({ etag: etagOf(client.version), body: client }),
+      ),
   );
 
   app.get(
@@ -160,6 +171,12 @@ export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Ser
         response: withProblems({ 200: SigningKeySchema }),
       },
     },
-    async (request) => signingKeys.rotate(auditContextOf(request)),
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => signingKeys.rotate(context),
+        (summary) => ({ body: summary }),
+      ),
   );
 }

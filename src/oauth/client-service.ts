@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { type AuditedChange, applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
@@ -59,7 +60,7 @@ export class ClientService {
     assertValidKeyInput(full, { creating: true, now });
     const id = uuid7(now);
     const secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[input.environment]);
-    const issued = await this.#deps.db.transaction().execute(async (trx) => {
+    const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await requireActiveIntegrator(trx, input.integrator_id);
       await trx
         .insertInto('oauth_clients')
@@ -146,7 +147,7 @@ export class ClientService {
   async rotateSecret(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedClient> {
     const now = Date.now();
     let secret = '';
-    const client = await this.#change(
+    return this.#change(
       id,
       context,
       'oauth_client.rotate_secret',
@@ -167,8 +168,8 @@ export class ClientService {
         return updateVersioned(trx, 'oauth_clients', before, { updated_at: now });
       },
       (after) => ({ ...after, overlap_seconds: overlapSeconds }),
+      (client): IssuedClient => ({ client, secret }),
     );
-    return { client, secret };
   }
 
   /** Revokes the client: no new tokens, and its unexpired tokens are refused from now on. */
@@ -182,15 +183,16 @@ export class ClientService {
   }
 
   /** A change and its audit entry in one transaction; then every instance's caches forget the client. */
-  async #change(
+  async #change<R = OAuthClient>(
     id: string,
     context: AuditContext,
     action: string,
     expectedVersion: number | undefined,
     apply: AuditedChange<OAuthClient>['apply'],
     recordAfter?: (after: OAuthClient) => unknown,
-  ): Promise<OAuthClient> {
-    const changed = await applyAuditedChange(this.#deps.db, this.#deps.audit, {
+    result?: (after: OAuthClient) => R,
+  ): Promise<R> {
+    const changed = await applyAuditedChange<OAuthClient, R>(this.#deps.db, this.#deps.audit, {
       action,
       target: { type: 'oauth_client', id },
       context,
@@ -198,6 +200,7 @@ export class ClientService {
       load: (trx) => this.#load(trx, id, Date.now()),
       apply,
       ...(recordAfter ? { recordAfter } : {}),
+      ...(result ? { result } : {}),
     });
     this.#deps.changes.publish('credentials');
     return changed;

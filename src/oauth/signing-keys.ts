@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
@@ -101,15 +102,7 @@ export class SigningKeys {
       .selectAll()
       .orderBy('created_at', 'desc')
       .execute();
-    return rows.map((row) => ({
-      kid: row.kid,
-      algorithm: row.algorithm,
-      status: row.retired_at === null ? 'active' : 'retired',
-      created_at: new Date(row.created_at).toISOString(),
-      retired_at: row.retired_at === null ? null : new Date(row.retired_at).toISOString(),
-      unpublished_at:
-        row.retired_at === null ? null : new Date(Math.max(row.retired_at + RETENTION_MS, now)).toISOString(),
-    }));
+    return rows.map((row) => toSummary(row, now));
   }
 
   /** Makes a new key the signing key and retires the others (they stay published for verification). */
@@ -128,7 +121,7 @@ export class SigningKeys {
       created_at: now,
       retired_at: null,
     };
-    await this.#db.transaction().execute(async (trx) => {
+    const summary = await changeTransaction(this.#db, context, async (trx) => {
       const retiring = await trx
         .selectFrom('oauth_signing_keys')
         .select('kid')
@@ -146,11 +139,11 @@ export class SigningKeys {
         target: { type: 'signing_key', id: kid },
         after: { kid, algorithm: SIGNING_ALGORITHM, retired: retiring.map((r) => r.kid) },
       });
+      return toSummary(row, now);
     });
     this.#loaded = null;
     this.#changes.publish('signing_keys');
-    const summary = (await this.list(now)).find((key) => key.kid === kid);
-    return summary as SigningKeySummary;
+    return summary;
   }
 
   #state() {
@@ -202,4 +195,16 @@ function thumbprint(jwk: JsonWebKey): string {
 
 function sealContext(kid: string): string {
   return `oauth_signing_key:${kid}`;
+}
+
+function toSummary(row: OAuthSigningKeyTable, now: number): SigningKeySummary {
+  return {
+    kid: row.kid,
+    algorithm: row.algorithm,
+    status: row.retired_at === null ? 'active' : 'retired',
+    created_at: new Date(row.created_at).toISOString(),
+    retired_at: row.retired_at === null ? null : new Date(row.retired_at).toISOString(),
+    unpublished_at:
+      row.retired_at === null ? null : new Date(Math.max(row.retired_at + RETENTION_MS, now)).toISOString(),
+  };
 }

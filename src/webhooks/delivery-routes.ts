@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { auditContextOf } from '../admin/admin-auth.ts';
+import { respondToChange } from '../admin/change-response.ts';
 import { PageQuery } from '../http/pagination.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
 import type { EventPublisher } from './event-publisher.ts';
@@ -38,10 +38,17 @@ export function registerDeliveryRoutes(
         response: withProblems({ 201: PublishedSchema }),
       },
     },
-    async (request, reply) => {
-      const published = await publisher.publish(request.body);
-      return reply.code(201).header('location', `/admin/v1/webhook-messages/${published.id}`).send(published);
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => publisher.publish(request.body, context.idempotency),
+        (published) => ({
+          status: 201,
+          location: `/admin/v1/webhook-messages/${published.id}`,
+          body: published,
+        }),
+      ),
   );
 
   app.get(
@@ -84,8 +91,13 @@ export function registerDeliveryRoutes(
         response: withProblems({ 200: ReplayResultSchema }),
       },
     },
-    async (request) =>
-      operations.replayMessage(request.params.id, request.body?.endpoint_id, auditContextOf(request)),
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => operations.replayMessage(request.params.id, request.body?.endpoint_id, context),
+        (result) => ({ body: result }),
+      ),
   );
 
   app.get(

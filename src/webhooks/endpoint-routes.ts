@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditContextOf } from '../admin/admin-auth.ts';
+import { respondToChange } from '../admin/change-response.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
@@ -38,14 +39,18 @@ export function registerEndpointRoutes(
         response: withProblems({ 201: IssuedEndpointSchema }),
       },
     },
-    async (request, reply) => {
-      const { endpoint, secret } = await endpoints.create(request.body, auditContextOf(request));
-      return reply
-        .code(201)
-        .header('location', `/admin/v1/webhook-endpoints/${endpoint.id}`)
-        .header('etag', etagOf(endpoint.version))
-        .send({ ...endpoint, secret });
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => endpoints.create(request.body, context),
+        ({ endpoint, secret }) => ({
+          status: 201,
+          location: `/admin/v1/webhook-endpoints/${endpoint.id}`,
+          etag: etagOf(endpoint.version),
+          body: { ...endpoint, secret },
+        }),
+      ),
   );
 
   app.get(
@@ -119,12 +124,12 @@ export function registerEndpointRoutes(
     },
     async (request, reply) => {
       const overlap = request.body?.overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
-      const { endpoint, secret } = await endpoints.rotateSecret(
-        request.params.id,
-        overlap,
-        auditContextOf(request),
+      return respondToChange(
+        request,
+        reply,
+        (context) => endpoints.rotateSecret(request.params.id, overlap, context),
+        ({ endpoint, secret }) => ({ etag: etagOf(endpoint.version), body: { ...endpoint, secret } }),
       );
-      return reply.header('etag', etagOf(endpoint.version)).send({ ...endpoint, secret });
     },
   );
 
@@ -139,7 +144,12 @@ export function registerEndpointRoutes(
         response: withProblems({ 200: ReplayResultSchema }),
       },
     },
-    async (request) =>
-      operations.replayFailed(request.params.id, Date.parse(request.body.since), auditContextOf(request)),
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => operations.replayFailed(request.params.id, Date.parse(request.body.since), context),
+        (result) => ({ body: result }),
+      ),
   );
 }

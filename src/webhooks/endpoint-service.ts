@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
@@ -93,7 +94,7 @@ export class EndpointService {
     await this.#assertValid(full, scheme);
     const now = Date.now();
     const id = uuid7(now);
-    const issued = await this.#deps.db.transaction().execute(async (trx) => {
+    const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await requireActiveIntegrator(trx, input.integrator_id);
       await trx
         .insertInto('webhook_endpoints')
@@ -203,7 +204,7 @@ export class EndpointService {
   async rotateSecret(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedEndpoint> {
     const now = Date.now();
     let secret: IssuedEndpoint['secret'] | undefined;
-    const endpoint = await applyAuditedChange<WebhookEndpoint>(this.#deps.db, this.#deps.audit, {
+    return applyAuditedChange<WebhookEndpoint, IssuedEndpoint>(this.#deps.db, this.#deps.audit, {
       action: 'webhook_endpoint.rotate_secret',
       target: { type: 'webhook_endpoint', id },
       context,
@@ -220,8 +221,8 @@ export class EndpointService {
         return updateVersioned(trx, 'webhook_endpoints', before, { updated_at: now });
       },
       recordAfter: (after) => ({ ...after, overlap_seconds: overlapSeconds }),
+      result: (endpoint) => ({ endpoint, secret: secret as IssuedEndpoint['secret'] }),
     });
-    return { endpoint, secret: secret as IssuedEndpoint['secret'] };
   }
 
   /**

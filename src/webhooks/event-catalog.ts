@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { ApiError, type FieldError, invalidRequest, notFound } from '../http/api-error.ts';
@@ -52,7 +53,7 @@ export class EventCatalog {
       updated_at: now,
     };
     const eventType = toEventType(row);
-    await this.#db.transaction().execute(async (trx) => {
+    return changeTransaction(this.#db, context, async (trx) => {
       const existing = await trx
         .selectFrom('webhook_event_types')
         .select('id')
@@ -70,8 +71,8 @@ export class EventCatalog {
         target: { type: 'webhook_event_type', id: row.id },
         after: eventType,
       });
+      return eventType;
     });
-    return eventType;
   }
 
   async get(id: string, db: Kysely<Schema> = this.#db): Promise<EventType> {

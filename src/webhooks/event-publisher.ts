@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { type IdempotencyClaim, IdempotencyKeyTaken } from '../audit/change-transaction.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
@@ -30,7 +31,10 @@ export interface PublishedEvent {
 interface PendingPublish {
   message: WebhookMessageTable;
   firstDelayMs: number;
+  claim: IdempotencyClaim | undefined;
 }
+
+type PublishOutcome = PublishedEvent | ApiError | IdempotencyKeyTaken;
 
 /**
  * The publish API's engine (W1, K0): validates an event against its type's schema, seals its body and
@@ -45,7 +49,7 @@ export class EventPublisher {
   readonly #queue: DeliveryQueue;
   readonly #firstDelayMs: number;
   readonly #onPublished: () => void;
-  readonly #commits: GroupCommit<PendingPublish, number | ApiError>;
+  readonly #commits: GroupCommit<PendingPublish, PublishOutcome>;
 
   constructor(deps: {
     db: Kysely<Schema>;
@@ -64,7 +68,11 @@ export class EventPublisher {
     this.#commits = new GroupCommit((batch) => this.#commit(batch));
   }
 
-  async publish(input: PublishInput): Promise<PublishedEvent> {
+  /**
+   * Publishes one event; with an idempotency claim, the key is taken and the response stored in the
+   * transaction that commits the event.
+   */
+  async publish(input: PublishInput, claim?: IdempotencyClaim): Promise<PublishedEvent> {
     await this.#catalog.assertValidEvent(input.type, input.data);
     const now = Date.now();
     const id = uuid7(now);
@@ -81,27 +89,20 @@ export class EventPublisher {
       payload_sealed: this.#envelope.seal(body, payloadContext(id)),
       created_at: now,
     };
-    const outcome = await this.#commits.submit({ message, firstDelayMs: this.#firstDelayMs });
-    if (outcome instanceof ApiError) throw outcome;
-    if (outcome > 0) this.#onPublished();
-    return {
-      id,
-      type: input.type,
-      integrator_id: input.integrator_id,
-      environment: input.environment,
-      created_at: new Date(now).toISOString(),
-      deliveries: outcome,
-    };
+    const outcome = await this.#commits.submit({ message, firstDelayMs: this.#firstDelayMs, claim });
+    if (outcome instanceof Error) throw outcome;
+    if (outcome.deliveries > 0) this.#onPublished();
+    return outcome;
   }
 
-  async #commit(batch: PendingPublish[]): Promise<(number | ApiError)[]> {
+  async #commit(batch: PendingPublish[]): Promise<PublishOutcome[]> {
     return this.#db.transaction().execute(async (trx) => {
       const integrators = new Map<string, string | undefined>();
       const subscribers = new Map<string, { id: string; types: Set<string> }[]>();
       const messages: WebhookMessageTable[] = [];
       const deliveries: WebhookDeliveryTable[] = [];
-      const results: (number | ApiError)[] = [];
-      for (const { message, firstDelayMs } of batch) {
+      const results: PublishOutcome[] = [];
+      for (const { message, firstDelayMs, claim } of batch) {
         if (!integrators.has(message.integrator_id)) {
           const row = await trx
             .selectFrom('integrators')
@@ -135,6 +136,10 @@ export class EventPublisher {
           }));
           subscribers.set(key, endpoints);
         }
+        if (claim && !(await claim.take(trx))) {
+          results.push(new IdempotencyKeyTaken());
+          continue;
+        }
         messages.push(message);
         let count = 0;
         for (const endpoint of endpoints) {
@@ -157,7 +162,16 @@ export class EventPublisher {
             updated_at: message.created_at,
           });
         }
-        results.push(count);
+        const published: PublishedEvent = {
+          id: message.id,
+          type: message.event_type,
+          integrator_id: message.integrator_id,
+          environment: message.environment as Environment,
+          created_at: new Date(message.created_at).toISOString(),
+          deliveries: count,
+        };
+        await claim?.complete(trx, published);
+        results.push(published);
       }
       await this.#queue.enqueue(trx, messages, deliveries);
       return results;

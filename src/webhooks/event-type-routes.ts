@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditContextOf } from '../admin/admin-auth.ts';
+import { respondToChange } from '../admin/change-response.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
@@ -29,14 +30,18 @@ export function registerEventTypeRoutes(parent: FastifyInstance, catalog: EventC
         response: withProblems({ 201: EventTypeSchema }),
       },
     },
-    async (request, reply) => {
-      const eventType = await catalog.create(request.body, auditContextOf(request));
-      return reply
-        .code(201)
-        .header('location', `/admin/v1/event-types/${eventType.id}`)
-        .header('etag', etagOf(eventType.version))
-        .send(eventType);
-    },
+    async (request, reply) =>
+      respondToChange(
+        request,
+        reply,
+        (context) => catalog.create(request.body, context),
+        (eventType) => ({
+          status: 201,
+          location: `/admin/v1/event-types/${eventType.id}`,
+          etag: etagOf(eventType.version),
+          body: eventType,
+        }),
+      ),
   );
 
   app.get(

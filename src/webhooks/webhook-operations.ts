@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
+import { changeTransaction } from '../audit/change-transaction.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
@@ -152,7 +153,7 @@ export class WebhookOperations {
     endpointId: string | undefined,
     context: AuditContext,
   ): Promise<{ replayed: number }> {
-    const replayed = await this.#db.transaction().execute(async (trx) => {
+    const replayed = await changeTransaction(this.#db, context, async (trx) => {
       const message = await trx
         .selectFrom('webhook_messages')
         .select('id')
@@ -166,10 +167,10 @@ export class WebhookOperations {
         target: { type: 'webhook_message', id },
         after: { endpoint_id: endpointId ?? null, replayed: count },
       });
-      return count;
+      return { replayed: count };
     });
-    if (replayed > 0) this.#wake();
-    return { replayed };
+    if (replayed.replayed > 0) this.#wake();
+    return replayed;
   }
 
   /** Queues every failed delivery of an enabled endpoint since `since` again; audited. */
@@ -178,7 +179,7 @@ export class WebhookOperations {
     since: number,
     context: AuditContext,
   ): Promise<{ replayed: number }> {
-    const replayed = await this.#db.transaction().execute(async (trx) => {
+    const replayed = await changeTransaction(this.#db, context, async (trx) => {
       const endpoint = await trx
         .selectFrom('webhook_endpoints')
         .select(['id', 'enabled'])
@@ -195,9 +196,9 @@ export class WebhookOperations {
         target: { type: 'webhook_endpoint', id: endpointId },
         after: { since: new Date(since).toISOString(), replayed: count },
       });
-      return count;
+      return { replayed: count };
     });
-    if (replayed > 0) this.#wake();
-    return { replayed };
+    if (replayed.replayed > 0) this.#wake();
+    return replayed;
   }
 }

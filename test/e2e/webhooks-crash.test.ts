@@ -1,46 +1,18 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { generateCredential } from '../../src/crypto/key-format.ts';
-import { logFile, recordSecret } from '../support/artifacts.ts';
+import { recordSecret } from '../support/artifacts.ts';
 import { createHttpsClient } from '../support/https-client.ts';
+import { type ServerProcess, spawnServer } from '../support/server-process.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { verifyStandardWebhook } from '../support/webhook-verifier.ts';
 
 const EVENTS = 5000;
 const PUBLISH_CONCURRENCY = 16;
-
-interface ServerProcess {
-  readonly child: ChildProcess;
-  readonly adminUrl: string;
-  readonly exited: Promise<number | null>;
-}
-
-/** Runs `gatehouse serve` as its own process (so it can be killed), logging into the run's artifacts. */
-async function spawnServer(env: Record<string, string>, name: string): Promise<ServerProcess> {
-  const log = logFile(name);
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
-    cwd: join(import.meta.dirname, '..', '..'),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr?.pipe(log, { end: false });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const adminUrl = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      log.write(`${line}\n`);
-      if (line.includes('"gatehouse started"')) resolve(JSON.parse(line).admin_url);
-    });
-    void exited.then((code) => reject(new Error(`gatehouse exited with ${code} before it started`)));
-  });
-  return { child, adminUrl, exited };
-}
 
 describe('webhooks survive a crash: at-least-once delivery across kill -9', () => {
   let receiver: WebhookReceiver;

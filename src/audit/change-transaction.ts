@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { Schema } from '../db/schema.ts';
+import type { AuditContext } from './audit-log.ts';
+
+/**
+ * An `Idempotency-Key` bound to the change it asked for (C8): the key is taken and the response
+ * stored inside the change's own transaction, so the change and its record commit together or not
+ * at all. A crash before the commit leaves neither (the retry runs again); after it, both (the retry
+ * gets the stored response).
+ */
+export interface IdempotencyClaim {
+  /**
+   * Takes the key inside `trx`, first thing. Waits while another transaction holds the same key;
+   * false when a request with this key has already committed.
+   */
+  take(trx: Kysely<Schema>): Promise<boolean>;
+  /** Stores, inside `trx`, the response the request will be answered with for `result`. */
+  complete(trx: Kysely<Schema>, result: unknown): Promise<void>;
+}
+
+/** Thrown (rolling the transaction back) when the key was already used by a committed request. */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('The Idempotency-Key was used by a request that has already committed');
+    this.name = 'IdempotencyKeyTaken';
+  }
+}
+
+/**
+ * Runs one change in a transaction, with the idempotency claim of `context` (if any) taken first and
+ * completed with the change's result last, before the commit. A method that passes its context here
+ * must return what `work` returned, since that is what the stored response was rendered from.
+ */
+export function changeTransaction<R>(
+  db: Kysely<Schema>,
+  context: AuditContext,
+  work: (trx: Kysely<Schema>) => Promise<R>,
+): Promise<R> {
+  const claim = context.idempotency;
+  if (!claim) return db.transaction().execute(work);
+  return db.transaction().execute(async (trx) => {
+    if (!(await claim.take(trx))) throw new IdempotencyKeyTaken();
+    const result = await work(trx);
+    await claim.complete(trx, result);
+    return result;
+  });
+}
