@@ -29,6 +29,9 @@ export interface TrafficLimits {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Requests of one credential / one client address in flight to the upstream at once (null: no cap). */
+  readonly maxInFlightPerCredential: number | null;
+  readonly maxInFlightPerIp: number | null;
 }
 
 export interface UpstreamTimeouts {
@@ -51,6 +54,10 @@ export const DEFAULT_GATEWAY_FILE: GatewayFile = deepFreeze({
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 5_000,
+    // Of the upstream pool's 128 connections, one key can hold at most half and one address three
+    // quarters, so a single caller never starves the rest (issue 13).
+    maxInFlightPerCredential: 64,
+    maxInFlightPerIp: 96,
   },
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 },
   plainHttp: { revokeExposedCredentials: false },
@@ -151,6 +158,8 @@ export function checkGatewayFile(
     'headers_timeout_ms',
     'request_timeout_ms',
     'keep_alive_timeout_ms',
+    'max_in_flight_per_credential',
+    'max_in_flight_per_ip',
   ]);
   const d = defaults.limits;
   const limits: TrafficLimits = {
@@ -190,6 +199,12 @@ export function checkGatewayFile(
       600_000,
       d.keepAliveTimeoutMs,
     ),
+    maxInFlightPerCredential: check.cap(
+      limitsInput,
+      'max_in_flight_per_credential',
+      d.maxInFlightPerCredential,
+    ),
+    maxInFlightPerIp: check.cap(limitsInput, 'max_in_flight_per_ip', d.maxInFlightPerIp),
   };
   if (limits.requestTimeoutMs < limits.headersTimeoutMs)
     check.fail('limits.request_timeout_ms', 'must not be shorter than limits.headers_timeout_ms');
@@ -302,6 +317,16 @@ class Checker {
       return fallback;
     }
     return value;
+  }
+
+  /** `limits.<name>`: a count from 1, or null for no cap. */
+  cap(parent: Record<string, unknown> | undefined, name: string, fallback: number | null): number | null {
+    const value = parent?.[name];
+    if (value === undefined) return fallback;
+    if (value === null) return null;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1e6) return value;
+    this.fail(`limits.${name}`, 'must be an integer from 1 to 1000000, or null for no cap');
+    return fallback;
   }
 
   stringList(value: unknown, path: string, problemOf: (item: string) => string | null): string[] {

@@ -7,6 +7,7 @@ import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { HSTS, REQUEST_ID_HEADER, sendProblem } from './gateway-response.ts';
+import { IN_FLIGHT_REFUSAL_DETAIL, InFlightLimits } from './in-flight-limit.ts';
 import { presentedCredential } from './presented-credential.ts';
 import type { PublicRoute, PublicRouteContext } from './public-route.ts';
 import {
@@ -46,7 +47,7 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
  * The data-path pipeline (one request, in order): header limits → HTTPS check behind trusted
  * proxies → path sanity → public routes → per-IP limit → credential → authentication → the
  * environment's upstream → route and scopes → per-credential limit → body size → body schema
- * (routes that have one) → proxy. Each refusal is a problem+json with a stable code; the upstream
+ * (routes that have one) → in-flight caps → proxy. Each refusal is a problem+json with a stable code; the upstream
  * sees only requests that passed all.
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -56,6 +57,10 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const nextRequestId = createRequestIds();
   const logger = deps.logger.child({ component: 'gateway' });
   const maxHeaderFields = config.limits.maxHeaders * 2;
+  const inFlight = new InFlightLimits({
+    perCredential: config.limits.maxInFlightPerCredential,
+    perIp: config.limits.maxInFlightPerIp,
+  });
   const ipPolicy = config.rateLimits.perIp === null ? null : rateLimitPolicy('ip', config.rateLimits.perIp);
   const defaultCredentialPolicy =
     config.rateLimits.perCredential === null
@@ -254,6 +259,11 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       body = checked;
     }
 
+    // Counted from here, where an upstream connection is taken, until undici reports the end.
+    const lease = inFlight.admit(caller.credentialId, record.ip);
+    if (typeof lease === 'string')
+      return refuse(res, record, 429, 'too_many_in_flight', IN_FLIGHT_REFUSAL_DETAIL[lease], RETRY_SOON);
+
     const forward = headers.forward;
     forward.push(
       'gatehouse-integrator-id',
@@ -286,17 +296,25 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
             rateLimitField(policy, limit),
           ];
     if (headers.expectContinue && !Buffer.isBuffer(body)) res.writeContinue();
-    upstream.forward({
-      req,
-      res,
-      method,
-      target,
-      headers: forward,
-      body,
-      maxBodyBytes: route.maxBodyBytes,
-      responseHeaders: own,
-      done: (result) => finishProxied(res, record, result),
-    });
+    try {
+      upstream.forward({
+        req,
+        res,
+        method,
+        target,
+        headers: forward,
+        body,
+        maxBodyBytes: route.maxBodyBytes,
+        responseHeaders: own,
+        done: (result) => {
+          lease.release();
+          finishProxied(res, record, result);
+        },
+      });
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 
   /**
@@ -442,6 +460,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 }
 
 const TLS_ONLY = Object.freeze({ tls: true });
+const RETRY_SOON = Object.freeze(['retry-after', '1']);
 const CLOSE = Object.freeze({ tls: true, close: true });
 
 /** Every value of X-Forwarded-Proto (one per proxy hop) says https. */
