@@ -32,6 +32,8 @@ export interface TrafficLimits {
   /** Requests of one credential / one client address in flight to the upstream at once (null: no cap). */
   readonly maxInFlightPerCredential: number | null;
   readonly maxInFlightPerIp: number | null;
+  /** A body declared at most this long is read whole before an upstream connection is taken. */
+  readonly bufferedBodyBytes: number;
 }
 
 export interface UpstreamTimeouts {
@@ -58,6 +60,7 @@ export const DEFAULT_GATEWAY_FILE: GatewayFile = deepFreeze({
     // quarters, so a single caller never starves the rest (issue 13).
     maxInFlightPerCredential: 64,
     maxInFlightPerIp: 96,
+    bufferedBodyBytes: 16 * 1024,
   },
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 },
   plainHttp: { revokeExposedCredentials: false },
@@ -160,6 +163,7 @@ export function checkGatewayFile(
     'keep_alive_timeout_ms',
     'max_in_flight_per_credential',
     'max_in_flight_per_ip',
+    'buffered_body_bytes',
   ]);
   const d = defaults.limits;
   const limits: TrafficLimits = {
@@ -205,6 +209,13 @@ export function checkGatewayFile(
       d.maxInFlightPerCredential,
     ),
     maxInFlightPerIp: check.cap(limitsInput, 'max_in_flight_per_ip', d.maxInFlightPerIp),
+    bufferedBodyBytes: check.integer(
+      limitsInput?.buffered_body_bytes,
+      'limits.buffered_body_bytes',
+      0,
+      16 * 1024 * 1024,
+      d.bufferedBodyBytes,
+    ),
   };
   if (limits.requestTimeoutMs < limits.headersTimeoutMs)
     check.fail('limits.request_timeout_ms', 'must not be shorter than limits.headers_timeout_ms');

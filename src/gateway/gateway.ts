@@ -47,7 +47,7 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
  * The data-path pipeline (one request, in order): header limits → HTTPS check behind trusted
  * proxies → path sanity → public routes → per-IP limit → credential → authentication → the
  * environment's upstream → route and scopes → per-credential limit → body size → body schema
- * (routes that have one) → in-flight caps → proxy. Each refusal is a problem+json with a stable code; the upstream
+ * (routes that have one; other small bodies are read whole) → in-flight caps → proxy. Each refusal is a problem+json with a stable code; the upstream
  * sees only requests that passed all.
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -57,6 +57,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const nextRequestId = createRequestIds();
   const logger = deps.logger.child({ component: 'gateway' });
   const maxHeaderFields = config.limits.maxHeaders * 2;
+  const { bufferedBodyBytes } = config.limits;
   const inFlight = new InFlightLimits({
     perCredential: config.limits.maxInFlightPerCredential,
     perIp: config.limits.maxInFlightPerIp,
@@ -257,6 +258,11 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       const checked = await checkedBody(req, res, record, route.validateBody, route.maxBodyBytes, headers);
       if (checked === null) return;
       body = checked;
+    } else if (body === 'sized' && Number(headers.contentLength) <= bufferedBodyBytes) {
+      // A small body is read before an upstream connection is taken: a slow sender holds none.
+      const read = await wholeBody(req, res, record, route.maxBodyBytes, headers);
+      if (read === null) return;
+      body = read;
     }
 
     // Counted from here, where an upstream connection is taken, until undici reports the end.
@@ -333,6 +339,27 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       refuse(res, record, 415, 'unsupported_media_type', 'Send the body as application/json');
       return null;
     }
+    const body = await wholeBody(req, res, record, maxBodyBytes, headers);
+    if (body === null) return null;
+    const verdict = validate(body);
+    if (verdict.ok) return body;
+    record.code = verdict.code;
+    sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
+      tls: true,
+      ...(verdict.errors ? { errors: verdict.errors } : {}),
+    });
+    log(record, 400);
+    return null;
+  }
+
+  /** The body read into memory; null when the request was answered instead (413, or the client went away). */
+  async function wholeBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    maxBodyBytes: number,
+    headers: RequestHeaders,
+  ): Promise<Buffer | null> {
     if (headers.expectContinue) res.writeContinue();
     const read = await readRequestBody(req, maxBodyBytes);
     if (!read.ok) {
@@ -345,15 +372,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       return null;
     }
     record.bodyPending = false;
-    const verdict = validate(read.body);
-    if (verdict.ok) return read.body;
-    record.code = verdict.code;
-    sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
-      tls: true,
-      ...(verdict.errors ? { errors: verdict.errors } : {}),
-    });
-    log(record, 400);
-    return null;
+    return read.body;
   }
 
   function refuseBodyTooLarge(res: ServerResponse, record: RequestRecord, maxBodyBytes: number): void {

@@ -24,8 +24,10 @@ limits:
 `;
 const PER_CREDENTIAL = 64;
 const PER_IP = 96;
-/** Declared body size of a slow upload: above what the gateway reads whole before forwarding. */
-const DECLARED = 65_536;
+/** Declared body size of a streamed slow upload: above `limits.buffered_body_bytes` (16 KiB). */
+const STREAMED = 65_536;
+/** …and of one the gateway reads whole before it takes an upstream connection. */
+const BUFFERED = 512;
 const FLOODER_IP = '127.0.0.3';
 const VICTIM_IP = '127.0.0.4';
 
@@ -33,7 +35,12 @@ const VICTIM_IP = '127.0.0.4';
 interface SlowUpload {
   /** The raw response, once the gateway has answered and closed the connection. */
   readonly response: Promise<string>;
+  /** The gateway answered (and closed the connection). */
   answered: boolean;
+  /** The gateway sent 100 Continue: the request passed every check and its body is awaited. */
+  continued: boolean;
+  /** Sends one more byte of the body, never the last. */
+  trickle(): void;
   /** Sends the rest of the body at once. */
   finish(): void;
   /** The client goes away mid-body. */
@@ -63,6 +70,9 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     const created = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Flood Corp' } });
     assert.equal(created.status, 201, created.text);
     integratorId = created.json.id;
+    trickle = setInterval(() => {
+      for (const upload of open) upload.trickle();
+    }, 300);
   });
   after(async () => {
     clearInterval(trickle);
@@ -80,7 +90,13 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     return response.json.key;
   };
 
-  const slowUpload = (key: string, localAddress: string): SlowUpload => {
+  /** Waits for a fact, at most `ms`; the caller asserts on it afterwards. */
+  const waitUntil = async (fact: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!fact() && Date.now() < deadline) await sleep(20);
+  };
+
+  const slowUpload = (key: string, localAddress: string, declared = STREAMED, expect = false): SlowUpload => {
     const url = new URL(server.dataUrl);
     const tcp = netConnect({ host: url.hostname, port: Number(url.port), localAddress });
     const socket: TLSSocket = connect({ socket: tcp, ca: server.ca, servername: 'localhost' });
@@ -88,9 +104,11 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     let text = '';
     const upload: SlowUpload = {
       answered: false,
+      continued: false,
       response: new Promise((resolve) => {
         socket.on('data', (chunk: Buffer) => {
           text += chunk.toString();
+          if (text.startsWith('HTTP/1.1 100 ')) upload.continued = true;
         });
         socket.on('error', () => {});
         socket.on('close', () => {
@@ -99,22 +117,23 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
           resolve(text);
         });
       }),
+      trickle() {
+        if (sent > 0 && sent < declared - 1 && socket.writable) {
+          socket.write('y');
+          sent++;
+        }
+      },
       finish() {
-        if (sent > 0 && socket.writable) socket.write(Buffer.alloc(DECLARED - sent, 'z'));
-        sent = DECLARED;
+        if (sent > 0 && socket.writable) socket.write(Buffer.alloc(declared - sent, 'z'));
+        sent = declared;
       },
       abort: () => socket.destroy(),
-    };
-    (upload as { trickle?: () => void }).trickle = () => {
-      if (sent > 0 && sent < DECLARED - 1 && socket.writable) {
-        socket.write('y');
-        sent++;
-      }
     };
     socket.once('secureConnect', () => {
       socket.write(
         `POST /v1/uploads HTTP/1.1\r\nHost: localhost\r\nX-API-Key: ${key}\r\nConnection: close\r\n` +
-          `Content-Type: application/octet-stream\r\nContent-Length: ${DECLARED}\r\n\r\nfirst bytes`,
+          `Content-Type: application/octet-stream\r\nContent-Length: ${declared}\r\n` +
+          `${expect ? 'Expect: 100-continue\r\n' : ''}\r\nfirst bytes`,
       );
       sent = 'first bytes'.length;
     });
@@ -122,13 +141,12 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     return upload;
   };
 
-  /** Opens `count` slow uploads and waits until each was refused or reached the upstream (bounded). */
+  /** Opens `count` streamed slow uploads and waits until each was refused or reached the upstream. */
   const flood = async (key: string, count: number) => {
     const startedBefore = upstream.started;
     const uploads = Array.from({ length: count }, () => slowUpload(key, FLOODER_IP));
     const settled = () => uploads.filter((u) => u.answered).length + upstream.started - startedBefore;
-    const deadline = Date.now() + 5_000;
-    while (settled() < count && Date.now() < deadline) await sleep(20);
+    await waitUntil(() => settled() >= count, 5_000);
     return {
       uploads,
       admitted: upstream.started - startedBefore,
@@ -146,28 +164,16 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     }
   };
 
-  it('a slow-body flood from one key leaves another key fast, and the flooder gets 429 too_many_in_flight past its cap', {
-    timeout: 90_000,
-  }, async () => {
-    const flooderKey = await newKey();
-    const secondFlooderKey = await newKey();
-    const victimKey = await newKey();
-    trickle = setInterval(() => {
-      for (const upload of open) (upload as { trickle?: () => void }).trickle?.();
-    }, 300);
-
-    const first = await flood(flooderKey, 150);
-    // a second key from the same address: only the address's remaining slots
-    const second = await flood(secondFlooderKey, 40);
-
+  /** Another key's requests while a flood is on (4 at a time): any failure, and the slowest. */
+  const victimRequests = async (key: string) => {
     const latencies: number[] = [];
     const failures: string[] = [];
-    const victim = async () => {
+    const worker = async () => {
       for (let i = 0; i < 10 && failures.length === 0; i++) {
         const started = performance.now();
         try {
           const response = await request(`${server.dataUrl}/v1/orders`, {
-            headers: { 'x-api-key': victimKey },
+            headers: { 'x-api-key': key },
             dispatcher: victimAgent,
             signal: AbortSignal.timeout(5_000),
           });
@@ -179,12 +185,24 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
         latencies.push(performance.now() - started);
       }
     };
-    await Promise.all([victim(), victim(), victim(), victim()]);
-    assert.deepEqual(failures, [], 'the other key was refused or stalled');
-    assert.ok(
-      Math.max(...latencies) < 2_000,
-      `the other key waited ${Math.round(Math.max(...latencies))} ms`,
-    );
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return { failures, slowest: Math.round(Math.max(...latencies)) };
+  };
+
+  it('a slow-body flood from one key leaves another key fast, and the flooder gets 429 too_many_in_flight past its cap', {
+    timeout: 90_000,
+  }, async () => {
+    const flooderKey = await newKey();
+    const secondFlooderKey = await newKey();
+    const victimKey = await newKey();
+
+    const first = await flood(flooderKey, 150);
+    // a second key from the same address gets only what is left of the address's cap
+    const second = await flood(secondFlooderKey, 40);
+
+    const victim = await victimRequests(victimKey);
+    assert.deepEqual(victim.failures, [], 'the other key was refused or stalled');
+    assert.ok(victim.slowest < 2_000, `the other key waited ${victim.slowest} ms`);
 
     assert.equal(first.admitted, PER_CREDENTIAL);
     assert.equal(first.refused.length, 150 - PER_CREDENTIAL);
@@ -206,12 +224,37 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     // Slots also come back when the client goes away mid-body.
     const abortedBefore = upstream.aborted;
     for (const upload of again.uploads) if (!upload.answered) upload.abort();
-    const deadline = Date.now() + 5_000;
-    while (upstream.aborted - abortedBefore < PER_CREDENTIAL && Date.now() < deadline) await sleep(20);
+    await waitUntil(() => upstream.aborted - abortedBefore >= PER_CREDENTIAL, 5_000);
     assert.equal(upstream.aborted - abortedBefore, PER_CREDENTIAL);
     const afterAbort = await flood(flooderKey, PER_CREDENTIAL + 1);
     assert.equal(afterAbort.admitted, PER_CREDENTIAL);
     assert.equal(afterAbort.refused.length, 1);
     for (const upload of afterAbort.uploads) upload.abort();
+  });
+
+  it('slow small bodies from many keys and addresses, each under its caps, hold no upstream connection', {
+    timeout: 90_000,
+  }, async () => {
+    const victimKey = await newKey();
+    const uploads: SlowUpload[] = [];
+    // 150 slow requests > the pool's 128 connections, 50 per key and address (under 64 and 96)
+    for (const address of ['127.0.0.5', '127.0.0.6', '127.0.0.7']) {
+      const key = await newKey();
+      for (let i = 0; i < 50; i++) uploads.push(slowUpload(key, address, BUFFERED, true));
+    }
+    // 100 Continue: each request passed every check and the gateway is waiting for its body
+    await waitUntil(() => uploads.every((u) => u.continued), 5_000);
+    assert.equal(uploads.filter((u) => u.continued).length, 150);
+
+    const victim = await victimRequests(victimKey);
+    assert.deepEqual(victim.failures, [], 'the other key was refused or stalled');
+    assert.ok(victim.slowest < 2_000, `the other key waited ${victim.slowest} ms`);
+
+    const receivedBefore = upstream.received.length;
+    for (const upload of uploads) upload.finish();
+    for (const upload of uploads) assert.match(await upload.response, /\r\n\r\nHTTP\/1\.1 200 /);
+    const bodies = upstream.received.slice(receivedBefore).filter((r) => r.url === '/v1/uploads');
+    assert.equal(bodies.length, 150);
+    assert.ok(bodies.every((r) => r.body.length === BUFFERED && r.body.startsWith('first bytes')));
   });
 });
