@@ -47,8 +47,8 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
  * The data-path pipeline (one request, in order): header limits → HTTPS check behind trusted
  * proxies → path sanity → public routes → per-IP limit → credential → authentication → the
  * environment's upstream → route and scopes → per-credential limit → body size → body schema
- * (routes that have one; other small bodies are read whole) → in-flight caps → proxy. Each refusal is a problem+json with a stable code; the upstream
- * sees only requests that passed all.
+ * (routes that have one; other small bodies are read whole) → in-flight caps → proxy. Each refusal
+ * is a problem+json with a stable code; the upstream sees only requests that passed all.
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, strategies, limiter, upstreams, resolver, exposure } = deps;
@@ -352,7 +352,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     return null;
   }
 
-  /** The body read into memory; null when the request was answered instead (413, or the client went away). */
+  /** The body read into memory; null when the request was answered instead (413, client gone). */
   async function wholeBody(
     req: IncomingMessage,
     res: ServerResponse,
