@@ -108,6 +108,29 @@ plain_http:
     }
   });
 
+  it('reads the in-flight caps (null for none) and the buffered body size, with defaults when absent', () => {
+    const set = checkGatewayFile(
+      { limits: { max_in_flight_per_credential: 8, max_in_flight_per_ip: null, buffered_body_bytes: 0 } },
+      'gatehouse.config.yaml',
+    );
+    assert.deepEqual(set.problems, []);
+    assert.equal(set.value.limits.maxInFlightPerCredential, 8);
+    assert.equal(set.value.limits.maxInFlightPerIp, null);
+    assert.equal(set.value.limits.bufferedBodyBytes, 0);
+    const absent = checkGatewayFile({}, 'gatehouse.config.yaml').value.limits;
+    assert.equal(absent.maxInFlightPerCredential, 64);
+    assert.equal(absent.maxInFlightPerIp, 96);
+    assert.equal(absent.bufferedBodyBytes, 16384);
+    const { problems } = checkGatewayFile(
+      { limits: { max_in_flight_per_credential: 0, max_in_flight_per_ip: '10' } },
+      'gatehouse.config.yaml',
+    );
+    assert.deepEqual(problems, [
+      'gatehouse.config.yaml: limits.max_in_flight_per_credential must be an integer from 1 to 1000000, or null for no cap',
+      'gatehouse.config.yaml: limits.max_in_flight_per_ip must be an integer from 1 to 1000000, or null for no cap',
+    ]);
+  });
+
   it('refuses secrets: credentials in an upstream URL and secret-looking settings', () => {
     const { problems } = checkGatewayFile(
       { environments: { sandbox: { upstream: 'https://user:pw@api.internal' } }, api_key: 'x' },

@@ -29,6 +29,11 @@ export interface TrafficLimits {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Requests of one credential / one client address in flight to the upstream at once (null: no cap). */
+  readonly maxInFlightPerCredential: number | null;
+  readonly maxInFlightPerIp: number | null;
+  /** A body declared at most this long is read whole before an upstream connection is taken. */
+  readonly bufferedBodyBytes: number;
 }
 
 export interface UpstreamTimeouts {
@@ -51,6 +56,11 @@ export const DEFAULT_GATEWAY_FILE: GatewayFile = deepFreeze({
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 5_000,
+    // Of the upstream pool's 128 connections, one key can hold at most half and one address three
+    // quarters, so a single caller never starves the rest (issue 13).
+    maxInFlightPerCredential: 64,
+    maxInFlightPerIp: 96,
+    bufferedBodyBytes: 16 * 1024,
   },
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 },
   plainHttp: { revokeExposedCredentials: false },
@@ -151,6 +161,9 @@ export function checkGatewayFile(
     'headers_timeout_ms',
     'request_timeout_ms',
     'keep_alive_timeout_ms',
+    'max_in_flight_per_credential',
+    'max_in_flight_per_ip',
+    'buffered_body_bytes',
   ]);
   const d = defaults.limits;
   const limits: TrafficLimits = {
@@ -189,6 +202,19 @@ export function checkGatewayFile(
       0,
       600_000,
       d.keepAliveTimeoutMs,
+    ),
+    maxInFlightPerCredential: check.cap(
+      limitsInput,
+      'max_in_flight_per_credential',
+      d.maxInFlightPerCredential,
+    ),
+    maxInFlightPerIp: check.cap(limitsInput, 'max_in_flight_per_ip', d.maxInFlightPerIp),
+    bufferedBodyBytes: check.integer(
+      limitsInput?.buffered_body_bytes,
+      'limits.buffered_body_bytes',
+      0,
+      16 * 1024 * 1024,
+      d.bufferedBodyBytes,
     ),
   };
   if (limits.requestTimeoutMs < limits.headersTimeoutMs)
@@ -302,6 +328,16 @@ class Checker {
       return fallback;
     }
     return value;
+  }
+
+  /** `limits.<name>`: a count from 1, or null for no cap. */
+  cap(parent: Record<string, unknown> | undefined, name: string, fallback: number | null): number | null {
+    const value = parent?.[name];
+    if (value === undefined) return fallback;
+    if (value === null) return null;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1e6) return value;
+    this.fail(`limits.${name}`, 'must be an integer from 1 to 1000000, or null for no cap');
+    return fallback;
   }
 
   stringList(value: unknown, path: string, problemOf: (item: string) => string | null): string[] {

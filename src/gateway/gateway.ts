@@ -7,6 +7,7 @@ import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { HSTS, REQUEST_ID_HEADER, sendProblem } from './gateway-response.ts';
+import { IN_FLIGHT_REFUSAL_DETAIL, InFlightLimits } from './in-flight-limit.ts';
 import { presentedCredential } from './presented-credential.ts';
 import type { PublicRoute, PublicRouteContext } from './public-route.ts';
 import {
@@ -46,8 +47,8 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
  * The data-path pipeline (one request, in order): header limits → HTTPS check behind trusted
  * proxies → path sanity → public routes → per-IP limit → credential → authentication → the
  * environment's upstream → route and scopes → per-credential limit → body size → body schema
- * (routes that have one) → proxy. Each refusal is a problem+json with a stable code; the upstream
- * sees only requests that passed all.
+ * (routes that have one; other small bodies are read whole) → in-flight caps → proxy. Each refusal
+ * is a problem+json with a stable code; the upstream sees only requests that passed all.
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, strategies, limiter, upstreams, resolver, exposure } = deps;
@@ -56,6 +57,11 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const nextRequestId = createRequestIds();
   const logger = deps.logger.child({ component: 'gateway' });
   const maxHeaderFields = config.limits.maxHeaders * 2;
+  const { bufferedBodyBytes } = config.limits;
+  const inFlight = new InFlightLimits({
+    perCredential: config.limits.maxInFlightPerCredential,
+    perIp: config.limits.maxInFlightPerIp,
+  });
   const ipPolicy = config.rateLimits.perIp === null ? null : rateLimitPolicy('ip', config.rateLimits.perIp);
   const defaultCredentialPolicy =
     config.rateLimits.perCredential === null
@@ -252,7 +258,17 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       const checked = await checkedBody(req, res, record, route.validateBody, route.maxBodyBytes, headers);
       if (checked === null) return;
       body = checked;
+    } else if (body === 'sized' && Number(headers.contentLength) <= bufferedBodyBytes) {
+      // A small body is read before an upstream connection is taken: a slow sender holds none.
+      const read = await wholeBody(req, res, record, route.maxBodyBytes, headers);
+      if (read === null) return;
+      body = read;
     }
+
+    // Counted from here, where an upstream connection is taken, until undici reports the end.
+    const lease = inFlight.admit(caller.credentialId, record.ip);
+    if (typeof lease === 'string')
+      return refuse(res, record, 429, 'too_many_in_flight', IN_FLIGHT_REFUSAL_DETAIL[lease], RETRY_SOON);
 
     const forward = headers.forward;
     forward.push(
@@ -286,17 +302,25 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
             rateLimitField(policy, limit),
           ];
     if (headers.expectContinue && !Buffer.isBuffer(body)) res.writeContinue();
-    upstream.forward({
-      req,
-      res,
-      method,
-      target,
-      headers: forward,
-      body,
-      maxBodyBytes: route.maxBodyBytes,
-      responseHeaders: own,
-      done: (result) => finishProxied(res, record, result),
-    });
+    try {
+      upstream.forward({
+        req,
+        res,
+        method,
+        target,
+        headers: forward,
+        body,
+        maxBodyBytes: route.maxBodyBytes,
+        responseHeaders: own,
+        done: (result) => {
+          lease.release();
+          finishProxied(res, record, result);
+        },
+      });
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 
   /**
@@ -315,6 +339,27 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       refuse(res, record, 415, 'unsupported_media_type', 'Send the body as application/json');
       return null;
     }
+    const body = await wholeBody(req, res, record, maxBodyBytes, headers);
+    if (body === null) return null;
+    const verdict = validate(body);
+    if (verdict.ok) return body;
+    record.code = verdict.code;
+    sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
+      tls: true,
+      ...(verdict.errors ? { errors: verdict.errors } : {}),
+    });
+    log(record, 400);
+    return null;
+  }
+
+  /** The body read into memory; null when the request was answered instead (413, client gone). */
+  async function wholeBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    maxBodyBytes: number,
+    headers: RequestHeaders,
+  ): Promise<Buffer | null> {
     if (headers.expectContinue) res.writeContinue();
     const read = await readRequestBody(req, maxBodyBytes);
     if (!read.ok) {
@@ -327,15 +372,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       return null;
     }
     record.bodyPending = false;
-    const verdict = validate(read.body);
-    if (verdict.ok) return read.body;
-    record.code = verdict.code;
-    sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
-      tls: true,
-      ...(verdict.errors ? { errors: verdict.errors } : {}),
-    });
-    log(record, 400);
-    return null;
+    return read.body;
   }
 
   function refuseBodyTooLarge(res: ServerResponse, record: RequestRecord, maxBodyBytes: number): void {
@@ -442,6 +479,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 }
 
 const TLS_ONLY = Object.freeze({ tls: true });
+const RETRY_SOON = Object.freeze(['retry-after', '1']);
 const CLOSE = Object.freeze({ tls: true, close: true });
 
 /** Every value of X-Forwarded-Proto (one per proxy hop) says https. */

@@ -13,6 +13,8 @@ export interface ReceivedRequest {
 export interface RecordingUpstream {
   readonly url: string;
   readonly received: ReceivedRequest[];
+  /** Requests whose headers arrived, complete or not. */
+  started: number;
   /** Requests whose connection ended before the body was complete (never handled). */
   aborted: number;
   close(): Promise<void>;
@@ -26,6 +28,7 @@ export async function startRecordingUpstream(name: string): Promise<RecordingUps
   const upstream: RecordingUpstream = {
     url: '',
     received: [],
+    started: 0,
     aborted: 0,
     close: () =>
       new Promise((resolve) => {
@@ -34,6 +37,7 @@ export async function startRecordingUpstream(name: string): Promise<RecordingUps
       }),
   };
   const server = createServer((req, res) => {
+    upstream.started++;
     const chunks: Buffer[] = [];
     let complete = false;
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
