@@ -1,23 +1,25 @@
 /**
  * Other ways an upstream could read a normalised request path (T5). Real upstreams differ: Tomcat
  * and Spring cut `;parameters` off every segment, most frameworks percent-decode the whole path
- * before routing, and many routers (ASP.NET Core by default, IIS, some Express setups) ignore
- * letter case, some with Unicode case mapping (`ſ` reads as `s`). The route table matches each
- * reading that could differ and refuses a request whose readings land on different routes.
- * Only paths with `;`, `%` or upper-case letters get here; the common path never does.
+ * before routing, Express (non-strict) and Spring before 6 ignore a trailing slash, and many
+ * routers (ASP.NET Core by default, IIS, some Express setups) ignore letter case, some with
+ * Unicode case mapping (`ſ` reads as `s`). The route table matches each reading that could differ
+ * and refuses a request whose readings land on different routes. Only paths with `;`, `%`,
+ * upper-case letters or a trailing slash get here; the common path never does.
  */
 
 /** Bits of `pathShape`. */
 export const HAS_PARAMETERS = 1;
 export const HAS_ESCAPES = 2;
 export const HAS_UPPER_CASE = 4;
+export const HAS_TRAILING_SLASH = 8;
 
 /**
  * Which readings a path needs, in one pass without allocating: `;` or `%3B` (path parameters), any
- * other escape, upper-case ASCII letters. 0 for the usual path.
+ * other escape, upper-case ASCII letters, a trailing slash. 0 for the usual path.
  */
 export function pathShape(target: string, pathEnd: number): number {
-  let shape = 0;
+  let shape = pathEnd > 1 && target.charCodeAt(pathEnd - 1) === 47 ? HAS_TRAILING_SLASH : 0;
   for (let i = 1; i < pathEnd; i++) {
     const code = target.charCodeAt(i);
     if (code >= 65 && code <= 90) shape |= HAS_UPPER_CASE;

@@ -82,6 +82,12 @@ describe('path spellings (T5)', () => {
     assert.equal(route('/v1/x/a;b/c'), '/v1/x/**');
   });
 
+  it('refuses a trailing slash that an upstream ignoring it reads as another route', () => {
+    const t = new RouteTable([rule('/v1/items/secret', ['admin:all']), rule('/v1/items/**', [])], 1);
+    assert.equal(decide(t, '/v1/items/secret/'), 'ambiguous_path');
+    assert.equal((decide(t, '/v1/items/other/') as { route: MatchedRoute }).route.pattern, '/v1/items/**');
+  });
+
   it('refuses an encoded reserved character that a decoding upstream reads as another route', () => {
     const t = new RouteTable([rule('/v1/a@b', []), rule('/v1/{p}', ['p'])], 1);
     assert.equal(decide(t, '/v1/a%40b'), 'ambiguous_path');
@@ -164,16 +170,16 @@ describe('no spelling of a path needs fewer scopes than the path itself (propert
   });
 });
 
-/** The path as a lenient upstream reads it: parameters cut off, everything decoded. */
+/** The path as a lenient upstream reads it: parameters cut off, everything decoded, no trailing slash. */
 function leniently(target: string): string {
-  const path = target.split('?')[0] as string;
+  const path = (target.split('?')[0] as string).replace(/(.)\/$/, '$1');
   return path
     .split('/')
     .map((segment) => decodeURIComponent(segment.split(/;|%3B/i)[0] as string))
     .join('/');
 }
 
-/** One spelling of `segments`, driven by `choices`: escapes, case changes (when folding) and parameters. */
+/** One spelling of `segments`, driven by `choices`: escapes, case changes (when folding), parameters, a trailing slash. */
 function spell(
   segments: readonly string[],
   choices: readonly [number, boolean, number][],
@@ -197,5 +203,5 @@ function spell(
       if (how === 4) out += PARAMETERS[which % PARAMETERS.length];
       return out;
     })
-    .join('/')}`;
+    .join('/')}${next()[0] === 0 && next()[1] ? '/' : ''}`;
 }

@@ -18,9 +18,9 @@ import {
  *
  * `resolve` also holds a request to every other way an upstream could read its path (T5,
  * `path-readings.ts`): `;parameters` cut off (refused unless the route opts in), the remaining
- * escapes decoded, and, unless the upstream is declared case-sensitive, letter case ignored. When
- * those readings land on different routes the request is refused: one request is held to one
- * route's rules, never to the weaker of two.
+ * escapes decoded, a trailing slash dropped, and, unless the upstream is declared case-sensitive,
+ * letter case ignored. When those readings land on different routes the request is refused: one
+ * request is held to one route's rules, never to the weaker of two.
  */
 
 export interface RouteRule {
@@ -174,16 +174,22 @@ export class RouteTable {
     const route = lookup(this.#root, method, base, base.length);
     if (route === null) return 'route_not_found';
     if ((shape & HAS_PARAMETERS) !== 0 && !route.allowPathParameters) return 'path_parameters_not_allowed';
-    const decoded = (shape & HAS_ESCAPES) !== 0 ? withReservedDecoded(base) : base;
-    if (decoded !== base && lookup(this.#root, method, decoded, decoded.length) !== route)
+    if (!this.#readsAs(route, method, base, shape)) return 'ambiguous_path';
+    if (base.length > 1 && base.endsWith('/') && !this.#readsAs(route, method, base.slice(0, -1), shape))
       return 'ambiguous_path';
-    if (this.#caseSensitive) return route;
-    for (const reading of decoded === base ? [base] : [base, decoded]) {
-      const folded = caseFolded(reading);
-      if (folded === null || lookup(this.#foldedRoot, method, folded, folded.length) !== route)
-        return 'ambiguous_path';
-    }
     return route;
+  }
+
+  /** Whether `path` as sent, case-folded (unless case-sensitive) and with its escapes decoded lands on `route`. */
+  #readsAs(route: MatchedRoute, method: string, path: string, shape: number): boolean {
+    if (lookup(this.#root, method, path, path.length) !== route) return false;
+    if (!this.#caseSensitive) {
+      const folded = caseFolded(path);
+      if (folded === null || lookup(this.#foldedRoot, method, folded, folded.length) !== route) return false;
+    }
+    if ((shape & HAS_ESCAPES) === 0) return true;
+    const decoded = withReservedDecoded(path);
+    return decoded === path || this.#readsAs(route, method, decoded, 0);
   }
 }
 
