@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isIPv4 } from 'node:net';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalHost } from './request-host.ts';
@@ -63,5 +64,15 @@ it('maps every spelling of a valid host name to the same canonical host (propert
         return canonicalHost(host) === `${name}${port === null ? '' : `:${port}`}`;
       },
     ),
+  );
+});
+
+it('reads an IPv4 address as node:net does, and refuses every other all-digit host (property)', () => {
+  const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^0[0-9]{1,2}$/));
+  fc.assert(
+    fc.property(fc.array(octet, { minLength: 1, maxLength: 5 }), (parts) => {
+      const host = parts.join('.');
+      return (canonicalHost(host) === host) === isIPv4(host);
+    }),
   );
 });

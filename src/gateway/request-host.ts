@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 /**
  * The `Host` header in the one spelling the host → environment guard compares (T5): lower case,
@@ -32,9 +32,12 @@ export function canonicalHost(value: string): string | null {
     else if (!((code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 45 || code === 95))
       return null;
   }
-  const name = plain ? value.slice(0, colon) : value.slice(0, colon).toLowerCase().replace(/\.$/, '');
-  if (name.length > 253 || (lastLabelNumeric && !isIPv4(name))) return null;
-  if (plain) return value;
+  if (plain) {
+    if (colon > 253 || (lastLabelNumeric && !isDottedQuad(value, colon))) return null;
+    return value; // the usual case: nothing allocated
+  }
+  const name = value.slice(0, colon).toLowerCase().replace(/\.$/, '');
+  if (name.length > 253 || (lastLabelNumeric && !isDottedQuad(name, name.length))) return null;
   return colon === value.length ? name : name + value.slice(colon);
 }
 
@@ -50,11 +53,13 @@ function canonicalIpLiteral(value: string): string | null {
 function isPort(value: string, start: number): boolean {
   const length = value.length - start;
   if (length < 1 || length > 5) return false;
+  let port = 0;
   for (let i = start; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code < 48 || code > 57) return false;
+    port = port * 10 + code - 48;
   }
-  return Number(value.slice(start)) <= 65535;
+  return port <= 65535;
 }
 
 /** All digits, or a 0x hex number: the last label of something that is meant as an IPv4 address. */
@@ -66,4 +71,24 @@ function isNumericLabel(value: string, start: number, end: number): boolean {
     if (code < 48 || code > 57) return false;
   }
   return true;
+}
+
+/** `value` up to `end` is four decimal numbers 0-255 without leading zeros, as every IP parser reads them alike. */
+function isDottedQuad(value: string, end: number): boolean {
+  let parts = 0;
+  let start = 0;
+  for (let i = 0; i <= end; i++) {
+    if (i < end && value.charCodeAt(i) !== 46) continue;
+    const length = i - start;
+    if (length < 1 || length > 3 || (length > 1 && value.charCodeAt(start) === 48)) return false;
+    let number = 0;
+    for (let j = start; j < i; j++) {
+      const code = value.charCodeAt(j);
+      if (code < 48 || code > 57) return false;
+      number = number * 10 + code - 48;
+    }
+    if (number > 255 || ++parts > 4) return false;
+    start = i + 1;
+  }
+  return parts === 4;
 }
