@@ -204,6 +204,8 @@ export function checkGatewayFile(
 
   const routes = check.list(top?.routes ?? [], 'routes').map((input, index) => check.route(input, index));
   const seen = new Set<string>();
+  const foldHint =
+    ' (paths that differ only by letter case are one route unless paths.case_sensitive is true)';
   for (const route of routes) {
     if (route === undefined) continue; // already reported
     const pattern = route.path.replace(/\{[^}]*\}/g, '{}');
@@ -212,11 +214,7 @@ export function checkGatewayFile(
       if (seen.has(key))
         check.fail(
           'routes',
-          `${method} ${route.path} is declared more than once${
-            caseSensitive === true
-              ? ''
-              : ' (paths that differ only by letter case are one route unless paths.case_sensitive is true)'
-          }`,
+          `${method} ${route.path} is declared more than once${caseSensitive === true ? '' : foldHint}`,
         );
       seen.add(key);
     }
