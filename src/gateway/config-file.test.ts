@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EnvReader } from '../config/env-reader.ts';
 import { checkGatewayFile, DEFAULT_GATEWAY_FILE, findGatewayFile, loadGatewayFile } from './config-file.ts';
@@ -55,6 +55,7 @@ plain_http:
       scopes: ['orders:write'],
       maxBodyBytes: 65536,
       bodySchema: null,
+      allowPathParameters: false,
     });
     assert.equal(value.routes[2]?.methods, null);
     assert.deepEqual(value.rateLimits, { perCredential: { requests_per_second: 5, burst: 10 }, perIp: null });
@@ -75,7 +76,7 @@ plain_http:
     const { problems } = checkGatewayFile(
       {
         routes: [
-          { method: 'get', path: 'v1/orders', scopes: 'orders:read' },
+          { method: 'GTE', path: 'v1/orders', scopes: 'orders:read' },
           { path: '/ok', scopes: ['a b'] },
           { method: 'GET', path: '/x/{id', scopes: [], max_body_bytes: -1 },
         ],
@@ -87,7 +88,7 @@ plain_http:
       'gatehouse.config.yaml',
     );
     const expected = [
-      'gatehouse.config.yaml: routes[0].method[0] must be an upper-case HTTP method',
+      'gatehouse.config.yaml: routes[0].method "GTE" is not an HTTP method (GET, HEAD, POST, ',
       'gatehouse.config.yaml: routes[0].path must start with "/"',
       'gatehouse.config.yaml: routes[0].scopes must be a list',
       'gatehouse.config.yaml: routes[1].method is required',
@@ -217,6 +218,86 @@ plain_http:
     const { value, problems } = loadGatewayFile(example);
     assert.deepEqual(problems, []);
     assert.ok(value.routes.length > 0);
+  });
+
+  it('reads methods in any letter case and refuses a method that does not exist, naming its place', () => {
+    const { value, problems } = checkGatewayFile(
+      {
+        routes: [
+          { method: 'GTE', path: '/a', scopes: [] },
+          { method: ['get', 'DLEETE'], path: '/b', scopes: [] },
+          { method: ['patch', 'Head'], path: '/c', scopes: [] },
+          { method: [], path: '/d', scopes: [] },
+        ],
+      },
+      'gw.yaml',
+    );
+    assert.deepEqual(problems, [
+      'gw.yaml: routes[0].method "GTE" is not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT, or "*" for any)',
+      'gw.yaml: routes[1].method[1] "DLEETE" is not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT, or "*" for any)',
+      'gw.yaml: routes[3].method must name at least one method (or be "*")',
+    ]);
+    assert.deepEqual(value.routes[0]?.methods, ['PATCH', 'HEAD']);
+  });
+
+  it('reads paths.case_sensitive and routes[].allow_path_parameters, and refuses other values', () => {
+    const read = checkGatewayFile(
+      {
+        paths: { case_sensitive: true },
+        routes: [{ method: 'GET', path: '/v1/cars/**', scopes: [], allow_path_parameters: true }],
+      },
+      'gw.yaml',
+    );
+    assert.deepEqual(read.problems, []);
+    assert.equal(read.value.paths.caseSensitive, true);
+    assert.equal(read.value.routes[0]?.allowPathParameters, true);
+    assert.equal(DEFAULT_GATEWAY_FILE.paths.caseSensitive, false);
+    const { problems } = checkGatewayFile(
+      {
+        paths: { case_sensitive: 'yes', fold: true },
+        routes: [
+          { method: 'GET', path: '/a', scopes: [], allow_path_parameters: 1 },
+          { method: 'GET', path: '/a;v=1', scopes: [] },
+        ],
+      },
+      'gw.yaml',
+    );
+    assert.deepEqual(problems, [
+      'gw.yaml: paths.fold is not a known setting (allowed: case_sensitive)',
+      'gw.yaml: paths.case_sensitive must be true or false',
+      'gw.yaml: routes[0].allow_path_parameters must be true or false',
+      'gw.yaml: routes[1].path must not contain ";" (path parameters are cut off before matching: see allow_path_parameters)',
+    ]);
+  });
+
+  it('treats paths that differ only by letter case as one route unless the upstream is case-sensitive', () => {
+    const routes = [
+      { method: 'GET', path: '/v1/Items/{id}', scopes: ['a'] },
+      { method: 'GET', path: '/v1/items/{x}', scopes: [] },
+    ];
+    const folded = checkGatewayFile({ routes }, 'gw.yaml').problems;
+    assert.equal(folded.length, 1);
+    assert.match(
+      folded[0] ?? '',
+      /GET \/v1\/items\/\{x\} is declared more than once \(paths that differ only by letter case/,
+    );
+    assert.deepEqual(checkGatewayFile({ routes, paths: { case_sensitive: true } }, 'gw.yaml').problems, []);
+  });
+
+  it('accepts the gateway file shown in the README, as written', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### The gateway file'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'the README has a yaml block in "The gateway file"');
+    const readmeDir = mkdtempSync(join(tmpdir(), 'gatehouse-readme-gateway-'));
+    for (const [, schema] of block.matchAll(/body_schema: ([\w./-]+\.json)/g)) {
+      mkdirSync(dirname(join(readmeDir, schema as string)), { recursive: true });
+      writeFileSync(join(readmeDir, schema as string), JSON.stringify({ type: 'object' }));
+    }
+    writeFileSync(join(readmeDir, 'gatehouse.config.yaml'), block);
+    const { value, problems } = loadGatewayFile(join(readmeDir, 'gatehouse.config.yaml'));
+    assert.deepEqual(problems, []);
+    assert.ok(value.routes.some((route) => route.path === '/v1/orders/{id}'));
   });
 
   it('finds ./gatehouse.config.json or .yaml when no file is named, and nothing when none exists', () => {

@@ -13,6 +13,8 @@ export interface GatewayFile {
   readonly limits: TrafficLimits;
   readonly upstreamTimeouts: UpstreamTimeouts;
   readonly plainHttp: { readonly revokeExposedCredentials: boolean };
+  /** `caseSensitive`: the upstreams tell `/a` from `/A` (else a path must read as one route either way). */
+  readonly paths: { readonly caseSensitive: boolean };
 }
 
 export interface EnvironmentRule {
@@ -64,6 +66,7 @@ export const DEFAULT_GATEWAY_FILE: GatewayFile = deepFreeze({
   },
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 },
   plainHttp: { revokeExposedCredentials: false },
+  paths: { caseSensitive: false },
 });
 
 const DEFAULT_NAMES = ['gatehouse.config.json', 'gatehouse.config.yaml', 'gatehouse.config.yml'];
@@ -133,6 +136,7 @@ export function checkGatewayFile(
     'limits',
     'upstream_timeouts',
     'plain_http',
+    'paths',
   ]);
   const defaults = DEFAULT_GATEWAY_FILE;
   const environmentsInput = check.object(top?.environments ?? {}, 'environments', ['production', 'sandbox']);
@@ -220,13 +224,24 @@ export function checkGatewayFile(
   if (limits.requestTimeoutMs < limits.headersTimeoutMs)
     check.fail('limits.request_timeout_ms', 'must not be shorter than limits.headers_timeout_ms');
 
+  const pathsInput = check.object(top?.paths ?? {}, 'paths', ['case_sensitive']);
+  const caseSensitive = pathsInput?.case_sensitive ?? false;
+  if (typeof caseSensitive !== 'boolean') check.fail('paths.case_sensitive', 'must be true or false');
+
   const routes = check.list(top?.routes ?? [], 'routes').map((input, index) => check.route(input, index));
   const seen = new Set<string>();
+  const foldHint =
+    ' (paths that differ only by letter case are one route unless paths.case_sensitive is true)';
   for (const route of routes) {
     if (route === undefined) continue; // already reported
+    const pattern = route.path.replace(/\{[^}]*\}/g, '{}');
     for (const method of route.methods ?? ['*']) {
-      const key = `${method} ${route.path.replace(/\{[^}]*\}/g, '{}')}`;
-      if (seen.has(key)) check.fail('routes', `${method} ${route.path} is declared more than once`);
+      const key = `${method} ${caseSensitive === true ? pattern : pattern.toLowerCase()}`;
+      if (seen.has(key))
+        check.fail(
+          'routes',
+          `${method} ${route.path} is declared more than once${caseSensitive === true ? '' : foldHint}`,
+        );
       seen.add(key);
     }
   }
@@ -273,11 +288,13 @@ export function checkGatewayFile(
     limits,
     upstreamTimeouts,
     plainHttp: { revokeExposedCredentials: revoke === true },
+    paths: { caseSensitive: caseSensitive === true },
   });
   return { value, problems: check.problems };
 }
 
-const HTTP_METHOD = /^[A-Z]{3,10}$/;
+/** RFC 9110 §9 and PATCH (RFC 5789). */
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
 /** Methods whose requests carry no body by convention: a body schema cannot apply to them. */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 const SCOPE = /^[A-Za-z0-9_.:\-/*]{1,100}$/;
@@ -359,18 +376,21 @@ class Checker {
 
   route(input: unknown, index: number): RouteRule | undefined {
     const path = `routes[${index}]`;
-    const route = this.object(input, path, ['method', 'path', 'scopes', 'max_body_bytes', 'body_schema']);
+    const route = this.object(input, path, [
+      'method',
+      'path',
+      'scopes',
+      'max_body_bytes',
+      'body_schema',
+      'allow_path_parameters',
+    ]);
     if (!route) return undefined;
     const problemsBefore = this.problems.length;
     let methods: string[] | null = null;
     const method = route.method;
     if (method === undefined)
       this.fail(`${path}.method`, 'is required (a method, a list of methods, or "*")');
-    else if (method !== '*') {
-      methods = this.stringList(Array.isArray(method) ? method : [method], `${path}.method`, (m) =>
-        HTTP_METHOD.test(m) ? null : 'must be an upper-case HTTP method such as GET, or "*"',
-      );
-    }
+    else if (method !== '*') methods = this.methods(method, `${path}.method`);
     let pattern = '';
     if (typeof route.path !== 'string')
       this.fail(`${path}.path`, 'is required (a path pattern such as /v1/orders/{id})');
@@ -398,8 +418,36 @@ class Checker {
         `${path}.body_schema`,
         'needs methods that carry a body (such as POST, PUT, PATCH), not "*" or GET',
       );
+    const allowPathParameters = route.allow_path_parameters ?? false;
+    if (typeof allowPathParameters !== 'boolean')
+      this.fail(`${path}.allow_path_parameters`, 'must be true or false');
     if (this.problems.length > problemsBefore) return undefined;
-    return { methods, path: pattern, scopes, maxBodyBytes, bodySchema };
+    return {
+      methods,
+      path: pattern,
+      scopes,
+      maxBodyBytes,
+      bodySchema,
+      allowPathParameters: allowPathParameters === true,
+    };
+  }
+
+  /** One method or a list, any letter case; returned upper-case. */
+  methods(value: unknown, path: string): string[] {
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length === 0) this.fail(path, 'must name at least one method (or be "*")');
+    const methods: string[] = [];
+    for (const [index, method] of list.entries()) {
+      const place = Array.isArray(value) ? `${path}[${index}]` : path;
+      const name = typeof method === 'string' ? method.toUpperCase() : '';
+      if (HTTP_METHODS.includes(name)) methods.push(name);
+      else
+        this.fail(
+          place,
+          `${JSON.stringify(method)} is not an HTTP method (${HTTP_METHODS.join(', ')}, or "*" for any)`,
+        );
+    }
+    return methods;
   }
 
   /** An inline JSON Schema, or the path of a `.json` file holding one. */

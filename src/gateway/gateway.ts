@@ -19,10 +19,11 @@ import {
 } from './rate-limiter.ts';
 import { readRequestBody } from './request-body.ts';
 import { type RequestHeaders, readRequestHeaders } from './request-headers.ts';
+import { canonicalHost } from './request-host.ts';
 import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
-import { requestPathLength } from './request-path.ts';
-import { RouteTable } from './route-table.ts';
+import { normalizeRequestTarget, requestPathLength } from './request-path.ts';
+import { ROUTE_REFUSALS, RouteTable } from './route-table.ts';
 import type { LimitDecision } from './token-bucket.ts';
 import type { ProxyOutcome } from './upstream-proxy.ts';
 import type { Upstreams } from './upstreams.ts';
@@ -52,7 +53,9 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, strategies, limiter, upstreams, resolver, exposure } = deps;
-  const routes = new RouteTable(config.routes, config.limits.maxBodyBytes);
+  const routes = new RouteTable(config.routes, config.limits.maxBodyBytes, {
+    caseSensitive: config.paths.caseSensitive,
+  });
   const log = createRequestLog(deps.logger);
   const nextRequestId = createRequestIds();
   const logger = deps.logger.child({ component: 'gateway' });
@@ -92,11 +95,11 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   for (const environment of ['production', 'sandbox'] as const) {
     for (const host of config.environments[environment].hosts) hostEnvironments.set(host, environment);
   }
+  /** `host` is canonical (`canonicalHost`): lower case, no trailing dot. */
   const environmentOfHost = (host: string | undefined): Environment | undefined => {
     if (hostEnvironments.size === 0 || host === undefined) return undefined;
     const colon = host.lastIndexOf(':');
-    const name = (colon > host.indexOf(']') ? host.slice(0, colon) : host).toLowerCase();
-    return hostEnvironments.get(name);
+    return hostEnvironments.get(colon > host.indexOf(']') ? host.slice(0, colon) : host);
   };
 
   const refuse = (
@@ -122,7 +125,11 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const target = req.url ?? '';
+    const received = req.url ?? '';
+    const receivedPathEnd = requestPathLength(received);
+    // What is matched, logged and forwarded: `received` itself unless its path holds a '%'.
+    const target = receivedPathEnd === -1 ? received : normalizeRequestTarget(received, receivedPathEnd);
+    const pathEnd = receivedPathEnd === -1 ? -1 : receivedPathEnd + target.length - received.length;
     const method = req.method ?? 'GET';
     const peer = req.socket.remoteAddress ?? '';
     const headers = readRequestHeaders(req.rawHeaders);
@@ -158,7 +165,15 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       exposure(presentedCredential(headers), record.ip, 'forwarded_proto_http');
       return refuse(res, record, 403, 'https_required', 'Use HTTPS; plain HTTP requests are refused');
     }
-    const pathEnd = requestPathLength(target);
+    const host = headers.host === undefined ? undefined : canonicalHost(headers.host);
+    if (host === null || headers.duplicateHost)
+      return refuse(
+        res,
+        record,
+        400,
+        'invalid_host',
+        'Send one Host header naming one host name or IP address',
+      );
     if (pathEnd === -1) return refuse(res, record, 400, 'invalid_path', 'The request path is not acceptable');
 
     if (publicRoutes.size > 0) {
@@ -196,7 +211,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 
     let outcome = authenticate(strategies, presence.credential, {
       ip: record.ip,
-      environment: environmentOfHost(headers.host),
+      environment: environmentOfHost(host),
     });
     if (outcome instanceof Promise) outcome = await outcome;
     if (!outcome.ok) {
@@ -224,8 +239,11 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
         'upstream_not_configured',
         `No upstream is configured for the ${caller.environment} environment`,
       );
-    const route = routes.match(method, target, pathEnd);
-    if (route === null) return refuse(res, record, 404, 'route_not_found', 'No such endpoint');
+    const route = routes.resolve(method, target, pathEnd);
+    if (typeof route === 'string') {
+      const { status, detail } = ROUTE_REFUSALS[route];
+      return refuse(res, record, status, route, detail);
+    }
     record.route = route.pattern;
     if (!hasScopes(caller.scopes, route.scopes)) {
       return refuse(
@@ -287,7 +305,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       'x-forwarded-proto',
       'https',
     );
-    if (headers.host !== undefined) forward.push('x-forwarded-host', headers.host);
+    if (host !== undefined) forward.push('x-forwarded-host', host);
     const own =
       policy === null || limit === null
         ? [REQUEST_ID_HEADER, record.requestId, 'strict-transport-security', HSTS]

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { generateCredential } from '../crypto/key-format.ts';
 import { presentedCredential } from './presented-credential.ts';
-import { readRequestHeaders, responseHeaders } from './request-headers.ts';
+import { GATEHOUSE_FIELDS, readRequestHeaders, responseHeaders } from './request-headers.ts';
 
 const namesOf = (flat: readonly string[]) => flat.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
 
@@ -49,6 +49,57 @@ describe('request headers', () => {
     assert.equal(headers.contentLength, '12');
     assert.equal(headers.forwardedFor, '6.6.6.6');
     assert.equal(headers.userAgent, 'curl/8');
+  });
+
+  it('drops method overrides, which would let an upstream run another method than the one routed', () => {
+    const headers = readRequestHeaders([
+      'X-HTTP-Method-Override',
+      'DELETE',
+      'x-http-method',
+      'DELETE',
+      'X-Method-Override',
+      'PUT',
+      'Accept',
+      '*/*',
+    ]);
+    assert.deepEqual(namesOf(headers.forward), ['accept']);
+  });
+
+  it('drops the underscore spelling of every field Gatehouse reads, sets or strips, and keeps other underscores', () => {
+    const headers = readRequestHeaders([
+      'Gatehouse_Integrator_Id',
+      'victim',
+      'gatehouse_scopes',
+      'admin:*',
+      'X_Forwarded_For',
+      '6.6.6.6',
+      'X-Forwarded_Proto',
+      'http',
+      'X_API_KEY',
+      'gate_live_secret',
+      'X_HTTP_Method_Override',
+      'DELETE',
+      'Transfer_Encoding',
+      'chunked',
+      'X_Request_Tag',
+      'kept',
+    ]);
+    assert.deepEqual(namesOf(headers.forward), ['x_request_tag']);
+    assert.equal(headers.forwardedFor, undefined, 'the alias is not read as the real field either');
+    assert.equal(headers.apiKey, undefined);
+  });
+
+  it('never forwards a field of GATEHOUSE_FIELDS, in either spelling (the list and the reader agree)', () => {
+    for (const name of [...GATEHOUSE_FIELDS, 'gatehouse-anything']) {
+      for (const spelled of [name, name.toUpperCase(), name.replaceAll('-', '_')]) {
+        assert.deepEqual(readRequestHeaders([spelled, 'v']).forward, [], spelled);
+      }
+    }
+  });
+
+  it('notices a repeated Host header', () => {
+    assert.equal(readRequestHeaders(['Host', 'a.example', 'host', 'b.example']).duplicateHost, true);
+    assert.equal(readRequestHeaders(['Host', 'a.example']).duplicateHost, false);
   });
 
   it('notices a repeated credential header', () => {

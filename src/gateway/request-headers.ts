@@ -2,8 +2,11 @@
  * One pass over the raw request headers: picks out what the gateway decides on (credentials, body
  * framing, forwarding information) and, at the same time, collects the headers the upstream may
  * see. Never forwarded: the client's credentials, hop-by-hop fields (RFC 9110 §7.6.1) and those
- * named in `Connection`, `Host` (the upstream's own is sent), `Expect` (answered here), and any
- * `Forwarded` / `X-Forwarded-*` / `Gatehouse-*` field a client could use to impersonate the gateway.
+ * named in `Connection`, `Host` (the upstream's own is sent), `Expect` (answered here), any
+ * `Forwarded` / `X-Forwarded-*` / `Gatehouse-*` field a client could use to impersonate the gateway,
+ * the method overrides (`X-HTTP-Method-Override` would let a GET route's scopes run a DELETE), and
+ * the `_` spelling of any of these (`Gatehouse_Integrator_Id`): CGI-style upstreams (PHP, WSGI, Rack)
+ * read `_` and `-` alike, so the alias would sit next to the real field. Other names with `_` pass.
  */
 export interface RequestHeaders {
   apiKey: string | undefined;
@@ -11,6 +14,8 @@ export interface RequestHeaders {
   /** More than one X-API-Key or Authorization field: ambiguous, refused. */
   duplicateCredential: boolean;
   host: string | undefined;
+  /** More than one Host field: refused (RFC 9112 §3.2). */
+  duplicateHost: boolean;
   contentLength: string | undefined;
   contentType: string | undefined;
   transferEncoding: string | undefined;
@@ -29,6 +34,7 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
     authorization: undefined,
     duplicateCredential: false,
     host: undefined,
+    duplicateHost: false,
     contentLength: undefined,
     contentType: undefined,
     transferEncoding: undefined,
@@ -53,6 +59,7 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
         headers.authorization = value;
         continue;
       case 'host':
+        if (headers.host !== undefined) headers.duplicateHost = true;
         headers.host = value;
         continue;
       case 'content-length':
@@ -89,14 +96,49 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
       case 'x-forwarded-host':
       case 'x-forwarded-port':
       case 'x-real-ip':
+      case 'x-http-method-override':
+      case 'x-http-method':
+      case 'x-method-override':
         continue;
       default:
         if (lower.startsWith('gatehouse-')) continue;
+        if (lower.includes('_') && isGatehouseField(lower.replaceAll('_', '-'))) continue;
     }
     headers.forward.push(name, value);
   }
   if (connection !== undefined) dropConnectionOptions(headers.forward, connection);
   return headers;
+}
+
+/**
+ * Every field `readRequestHeaders` keeps from the upstream, because Gatehouse reads, answers, sets
+ * or strips it (besides `gatehouse-*`). A test checks that each of them is indeed not forwarded.
+ */
+export const GATEHOUSE_FIELDS: ReadonlySet<string> = new Set([
+  'x-api-key',
+  'authorization',
+  'host',
+  'transfer-encoding',
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'upgrade',
+  'forwarded',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-real-ip',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+
+function isGatehouseField(name: string): boolean {
+  return GATEHOUSE_FIELDS.has(name) || name.startsWith('gatehouse-');
 }
 
 /** Removes the fields a `Connection` header declares hop-by-hop (rare: usually it says keep-alive/close). */

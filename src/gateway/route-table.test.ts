@@ -88,6 +88,27 @@ describe('route table', () => {
     assert.equal(pathPatternProblem('/v1/orders/{id}/items/**'), null);
   });
 
+  it('resolves an ordinary path (lower case, no escapes, no ;) exactly as match does (property)', () => {
+    const segment = fc.constantFrom('v1', 'orders', 'export', 'files', '42', 'a-b');
+    fc.assert(
+      fc.property(
+        fc.array(segment, { minLength: 0, maxLength: 5 }),
+        fc.constantFrom('GET', 'POST', 'PUT'),
+        (s, m) => {
+          const path = `/${s.join('/')}`;
+          const resolved = table.resolve(m, path);
+          return resolved === (table.match(m, path) ?? 'route_not_found');
+        },
+      ),
+    );
+  });
+
+  it('refuses, when case is ignored, two routes that differ only by letter case', () => {
+    const routes = [rule(['GET'], '/a/B'), rule(['GET'], '/a/b')];
+    assert.throws(() => new RouteTable(routes, 1), /declared twice .*when letter case is ignored/);
+    assert.equal(new RouteTable(routes, 1, { caseSensitive: true }).match('GET', '/a/B')?.pattern, '/a/B');
+  });
+
   it('never matches a path that does not fit the pattern segment by segment (property)', () => {
     const segment = fc.stringMatching(/^[a-z0-9]{1,6}$/);
     fc.assert(

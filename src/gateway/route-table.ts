@@ -1,4 +1,13 @@
 import { type BodyValidator, compileBodySchema } from './body-schema.ts';
+import {
+  caseFolded,
+  HAS_ESCAPES,
+  HAS_PARAMETERS,
+  HAS_UPPER_CASE,
+  pathShape,
+  withoutPathParameters,
+  withReservedDecoded,
+} from './path-readings.ts';
 
 /**
  * The gateway's route table (K7): method + path pattern → the scopes a caller needs. Anything not
@@ -6,6 +15,12 @@ import { type BodyValidator, compileBodySchema } from './body-schema.ts';
  * and a final `**` (the rest of the path, possibly nothing). When several patterns match, the most
  * specific wins: a literal segment beats `{name}`, which beats `**`, so the order of the file never
  * changes the outcome.
+ *
+ * `resolve` also holds a request to every other way an upstream could read its path (T5,
+ * `path-readings.ts`): `;parameters` cut off (refused unless the route opts in), the remaining
+ * escapes decoded, a trailing slash dropped, and, unless the upstream is declared case-sensitive,
+ * letter case ignored. When those readings land on different routes the request is refused: one
+ * request is held to one route's rules, never to the weaker of two.
  */
 
 export interface RouteRule {
@@ -18,7 +33,36 @@ export interface RouteRule {
   readonly maxBodyBytes: number | null;
   /** A JSON Schema every request body must match before the upstream sees it (T4); null for none. */
   readonly bodySchema: Readonly<Record<string, unknown>> | null;
+  /** Accept `;parameters` in path segments (matched with them cut off, forwarded as sent). */
+  readonly allowPathParameters?: boolean;
 }
+
+export interface RouteTableOptions {
+  /** The upstreams tell `/a` from `/A`: no case-folded reading, case variants are distinct paths. */
+  readonly caseSensitive?: boolean;
+}
+
+/** Why `resolve` found no route to forward to; each is the problem code the client gets. */
+export type RouteRefusal =
+  | 'route_not_found'
+  | 'invalid_path'
+  | 'path_parameters_not_allowed'
+  | 'ambiguous_path';
+
+/** Status and problem detail of each refusal. */
+export const ROUTE_REFUSALS: Readonly<Record<RouteRefusal, { status: number; detail: string }>> = {
+  route_not_found: { status: 404, detail: 'No such endpoint' },
+  invalid_path: { status: 400, detail: 'The request path is not acceptable' },
+  path_parameters_not_allowed: {
+    status: 400,
+    detail: 'This endpoint does not accept ";" parameters in the path',
+  },
+  ambiguous_path: {
+    status: 400,
+    detail:
+      'The path could be read as another endpoint (escapes decoded or letter case ignored); spell it as documented',
+  },
+};
 
 export interface MatchedRoute {
   /** The pattern as configured: what the request log shows as `route`. */
@@ -27,6 +71,7 @@ export interface MatchedRoute {
   readonly maxBodyBytes: number;
   /** Checks the whole body when the route has a `body_schema`; null streams the body unread. */
   readonly validateBody: BodyValidator | null;
+  readonly allowPathParameters: boolean;
 }
 
 interface Node {
@@ -57,6 +102,8 @@ export function pathPatternProblem(pattern: string): string | null {
       continue;
     }
     if (segment === '.' || segment === '..') return 'must not contain "." or ".." segments';
+    if (segment.includes(';'))
+      return 'must not contain ";" (path parameters are cut off before matching: see allow_path_parameters)';
     if (!/^[A-Za-z0-9\-._~!$&'()+,;=:@]+$/.test(segment))
       return `segment "${segment}" has characters a request path would carry percent-encoded`;
   }
@@ -66,9 +113,18 @@ export function pathPatternProblem(pattern: string): string | null {
 /** A compiled route table. `match` allocates nothing but the result it returns (which is shared). */
 export class RouteTable {
   readonly #root: Node = newNode();
+  /** The same routes with lower-cased literals; `#root` itself when no literal has upper case. */
+  readonly #foldedRoot: Node;
+  readonly #caseSensitive: boolean;
+  readonly #foldEveryPath: boolean;
+  readonly #parametersAllowed: boolean;
   readonly size: number;
 
-  constructor(rules: readonly RouteRule[], defaultMaxBodyBytes: number) {
+  constructor(rules: readonly RouteRule[], defaultMaxBodyBytes: number, options: RouteTableOptions = {}) {
+    this.#caseSensitive = options.caseSensitive === true;
+    const upperCaseLiterals = !this.#caseSensitive && rules.some((rule) => /[A-Z]/.test(rule.path));
+    this.#foldedRoot = upperCaseLiterals ? newNode() : this.#root;
+    this.#foldEveryPath = upperCaseLiterals;
     for (const rule of rules) {
       const problem = pathPatternProblem(rule.path);
       if (problem !== null) throw new Error(`route ${rule.path}: ${problem}`);
@@ -77,39 +133,13 @@ export class RouteTable {
         scopes: Object.freeze([...rule.scopes]),
         maxBodyBytes: rule.maxBodyBytes ?? defaultMaxBodyBytes,
         validateBody: rule.bodySchema === null ? null : compileBodySchema(rule.bodySchema),
+        allowPathParameters: rule.allowPathParameters === true,
       });
-      let node = this.#root;
-      let rest = false;
-      if (rule.path !== '/') {
-        for (const segment of rule.path.slice(1).split('/')) {
-          if (segment === '**') {
-            rest = true;
-            break;
-          }
-          if (segment.startsWith('{')) {
-            node.param ??= newNode();
-            node = node.param;
-          } else {
-            let next = node.literal.get(segment);
-            if (!next) {
-              next = newNode();
-              node.literal.set(segment, next);
-            }
-            node = next;
-          }
-        }
-      }
-      if (rest) node.rest ??= new Map();
-      else node.exact ??= new Map();
-      const byMethod = (rest ? node.rest : node.exact) as Map<string, MatchedRoute>;
-      for (const method of rule.methods ?? [ANY_METHOD]) {
-        if (byMethod.has(method))
-          throw new Error(
-            `route ${method} ${rule.path} is declared twice (or overlaps an equivalent pattern)`,
-          );
-        byMethod.set(method, route);
-      }
+      insert(this.#root, rule, route, rule.path, '');
+      if (upperCaseLiterals)
+        insert(this.#foldedRoot, rule, route, rule.path.toLowerCase(), ' when letter case is ignored');
     }
+    this.#parametersAllowed = rules.some((rule) => rule.allowPathParameters === true);
     this.size = rules.length;
   }
 
@@ -118,9 +148,88 @@ export class RouteTable {
    * starts), so the request target need not be sliced.
    */
   match(method: string, target: string, pathEnd = target.length): MatchedRoute | null {
-    if (pathEnd === 1) return pick(this.#root.exact, method) ?? pick(this.#root.rest, method);
-    return matchFrom(this.#root, method, target, 1, pathEnd);
+    return lookup(this.#root, method, target, pathEnd);
   }
+
+  /**
+   * The route a normalised request path is held to, or why there is none. For a path without `;`,
+   * `%` or upper-case letters (and a table without upper-case literals) this is `match`.
+   */
+  resolve(method: string, target: string, pathEnd = target.length): MatchedRoute | RouteRefusal {
+    let shape = pathShape(target, pathEnd);
+    if (this.#caseSensitive) shape &= ~HAS_UPPER_CASE;
+    if (shape === 0 && !this.#foldEveryPath)
+      return lookup(this.#root, method, target, pathEnd) ?? 'route_not_found';
+    return this.#resolveSpelled(method, target.slice(0, pathEnd), shape);
+  }
+
+  #resolveSpelled(method: string, path: string, shape: number): MatchedRoute | RouteRefusal {
+    let base = path;
+    if ((shape & HAS_PARAMETERS) !== 0) {
+      if (!this.#parametersAllowed) return 'path_parameters_not_allowed';
+      const cut = withoutPathParameters(path);
+      if (cut === null) return 'invalid_path';
+      base = cut;
+    }
+    const route = lookup(this.#root, method, base, base.length);
+    if (route === null) return 'route_not_found';
+    if ((shape & HAS_PARAMETERS) !== 0 && !route.allowPathParameters) return 'path_parameters_not_allowed';
+    if (!this.#readsAs(route, method, base, shape)) return 'ambiguous_path';
+    if (base.length > 1 && base.endsWith('/') && !this.#readsAs(route, method, base.slice(0, -1), shape))
+      return 'ambiguous_path';
+    return route;
+  }
+
+  /** Whether `path` as sent, case-folded (unless case-sensitive) and with its escapes decoded lands on `route`. */
+  #readsAs(route: MatchedRoute, method: string, path: string, shape: number): boolean {
+    if (lookup(this.#root, method, path, path.length) !== route) return false;
+    if (!this.#caseSensitive) {
+      const folded = caseFolded(path);
+      if (folded === null || lookup(this.#foldedRoot, method, folded, folded.length) !== route) return false;
+    }
+    if ((shape & HAS_ESCAPES) === 0) return true;
+    const decoded = withReservedDecoded(path);
+    return decoded === path || this.#readsAs(route, method, decoded, 0);
+  }
+}
+
+function insert(root: Node, rule: RouteRule, route: MatchedRoute, path: string, reading: string): void {
+  let node = root;
+  let rest = false;
+  if (path !== '/') {
+    for (const segment of path.slice(1).split('/')) {
+      if (segment === '**') {
+        rest = true;
+        break;
+      }
+      if (segment.startsWith('{')) {
+        node.param ??= newNode();
+        node = node.param;
+      } else {
+        let next = node.literal.get(segment);
+        if (!next) {
+          next = newNode();
+          node.literal.set(segment, next);
+        }
+        node = next;
+      }
+    }
+  }
+  if (rest) node.rest ??= new Map();
+  else node.exact ??= new Map();
+  const byMethod = (rest ? node.rest : node.exact) as Map<string, MatchedRoute>;
+  for (const method of rule.methods ?? [ANY_METHOD]) {
+    if (byMethod.has(method))
+      throw new Error(
+        `route ${method} ${rule.path} is declared twice (or overlaps an equivalent pattern${reading})`,
+      );
+    byMethod.set(method, route);
+  }
+}
+
+function lookup(root: Node, method: string, path: string, pathEnd: number): MatchedRoute | null {
+  if (pathEnd === 1) return pick(root.exact, method) ?? pick(root.rest, method);
+  return matchFrom(root, method, path, 1, pathEnd);
 }
 
 function newNode(): Node {
