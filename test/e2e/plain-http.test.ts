@@ -93,6 +93,8 @@ async function handshakes(url: string, ca: Buffer, ciphers: string, maxVersion: 
 const CBC_ONLY =
   'ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA';
 const AEAD = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256';
+/** Plain HTTP that stops after the request line. */
+const STALLED_PLAIN_REQUEST = Buffer.from('GET /v1/orders HTTP/1.1\r\nHost: x\r\n');
 /** A client hello cut short: a TLS record header announcing 512 bytes, then silence. */
 const PARTIAL_CLIENT_HELLO = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]);
 
@@ -294,13 +296,15 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
     }
   });
 
-  it('both TLS ports close a connection that never starts TLS, or stalls in the client hello', async () => {
+  it('both TLS ports close a connection that never starts TLS, stalls in the client hello or in a plain request', async () => {
     // The data port's bound is the gateway file's headers timeout (1 s here), the admin port's 10 s.
     await Promise.all([
       closedByServer(server.dataUrl, 5_000),
       closedByServer(server.dataUrl, 5_000, PARTIAL_CLIENT_HELLO),
       closedByServer(server.adminUrl, 15_000),
       closedByServer(server.adminUrl, 15_000, PARTIAL_CLIENT_HELLO),
+      closedByServer(server.dataUrl, 5_000, STALLED_PLAIN_REQUEST),
+      closedByServer(server.adminUrl, 15_000, STALLED_PLAIN_REQUEST),
     ]);
   });
 });
