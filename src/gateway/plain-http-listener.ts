@@ -27,7 +27,8 @@ export function createPlainHttpListener(deps: {
 }): Server {
   const channel = deps.channel ?? 'plain_http_listener';
   const log = createRequestLog(deps.logger);
-  const server = createServer(listenerOptions(deps.limits), (req, res) => {
+  // Refused either way: a request without Host (HTTP/1.0) must still reach the exposure handler.
+  const server = createServer({ ...listenerOptions(deps.limits), requireHostHeader: false }, (req, res) => {
     const headers = readRequestHeaders(req.rawHeaders);
     const peer = req.socket.remoteAddress ?? '';
     const ip = deps.resolver.clientIp(peer, deps.resolver.trusts(peer) ? headers.forwardedFor : undefined);
