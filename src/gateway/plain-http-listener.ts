@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { TrafficLimits } from './config-file.ts';
 import type { ExposureChannel, ExposureHandler } from './exposed-credential.ts';
 import { sendProblem } from './gateway-response.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
-import { credentialsInRequest } from './request-credentials.ts';
+import { credentialsInRawRequest, credentialsInRequest } from './request-credentials.ts';
 import { readRequestHeaders } from './request-headers.ts';
 import { createRequestLog } from './request-log.ts';
 
@@ -60,5 +62,10 @@ export function createPlainHttpListener(deps: {
     deps.exposure(credentialsInRequest(req.url ?? '', req.rawHeaders), ip, channel);
   });
   applyListenerLimits(server, deps.limits, deps.logger, false);
+  // A request Node's parser refuses (400, 431) may carry a credential too: its bytes are searched, never logged.
+  server.prependListener('clientError', (error: Error & { rawPacket?: Buffer }, socket: Duplex) => {
+    if (error.rawPacket === undefined) return;
+    deps.exposure(credentialsInRawRequest(error.rawPacket), (socket as Socket).remoteAddress ?? '', channel);
+  });
   return server;
 }

@@ -4,7 +4,7 @@ import { findGatehouseCredentials, findJwtShaped } from '../crypto/credential-fi
 export interface FoundCredential {
   readonly value: string;
   readonly marker: string | null;
-  /** Where it was: `request_target`, or `header:<name>` (lower-case). Never the value. */
+  /** Where it was: `request_target`, `header:<name>` (lower-case) or `unparsed_request`. Never the value. */
   readonly location: string;
 }
 
@@ -22,7 +22,11 @@ const BASIC = /\bBasic[ \t]+([A-Za-z0-9+/_-]+={0,2})/gi;
  * requests that are refused because they came without TLS: slower than the data path's header
  * reading, and never on it.
  */
-export function credentialsInRequest(target: string, rawHeaders: readonly string[]): FoundCredential[] {
+export function credentialsInRequest(
+  target: string,
+  rawHeaders: readonly string[],
+  targetLocation = 'request_target',
+): FoundCredential[] {
   const found = new Map<string, FoundCredential>();
   const add = (text: string, location: string) => {
     for (const spelling of spellingsOf(text)) {
@@ -33,13 +37,18 @@ export function credentialsInRequest(target: string, rawHeaders: readonly string
         if (!found.has(jwt)) found.set(jwt, { value: jwt, marker: null, location });
     }
   };
-  add(target, 'request_target');
+  add(target, targetLocation);
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const location = `header:${name.toLowerCase()}`;
     add(`${name}:${rawHeaders[i + 1] as string}`, location);
   }
   return [...found.values()].slice(0, MAX_CREDENTIALS_PER_REQUEST);
+}
+
+/** Every credential in the bytes of a request Node's parser refused (malformed, headers too large). */
+export function credentialsInRawRequest(bytes: Buffer): FoundCredential[] {
+  return credentialsInRequest(bytes.toString('latin1'), [], 'unparsed_request');
 }
 
 /** The text as sent, percent-decoded, and with every `Basic` token base64-decoded. */

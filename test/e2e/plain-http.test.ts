@@ -159,10 +159,10 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
     assert.doesNotMatch(reply.head, /\r\nlocation:/i, 'never a redirect');
   };
 
-  it('on the plain-HTTP listener, a key in any of eight spellings (or without Host) is recorded as exposed and revoked', async () => {
+  it('on the plain-HTTP listener, a key in any of eight spellings (or in a request without Host, or not valid HTTP) is recorded as exposed and revoked', async () => {
     const plainUrl = server.gatehouse.plainHttpUrl;
     assert.ok(plainUrl);
-    const keys = await Promise.all(Array.from({ length: 11 }, newKey));
+    const keys = await Promise.all(Array.from({ length: 12 }, newKey));
     const k = keys.map((key) => key.key);
     const request = (target: string, headers: string) =>
       `GET ${target} HTTP/1.1\r\nHost: api.example.test\r\n${headers}Connection: close\r\n\r\n`;
@@ -187,9 +187,14 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
       ['?api_key=', request(`/v1/orders?api_key=${k[8]}`, ''), [8]],
       ['in the path', request(`/v1/keys/${k[9]}/orders`, ''), [9]],
       ['no Host', `GET /v1/orders HTTP/1.1\r\nX-API-Key: ${k[10]}\r\nConnection: close\r\n\r\n`, [10]],
+      ['not valid HTTP', `GET /v1/orders HTTP/1.1\r\nHost: x\r\nX-API-Key ${k[11]}\r\n\r\n`, [11]],
     ];
     for (const [name, bytes] of forms) {
       const reply = await sendRaw(plainUrl, bytes);
+      if (name === 'not valid HTTP') {
+        assert.equal(reply.json?.code, 'bad_request', reply.head);
+        continue;
+      }
       assert.equal(reply.status, 403, name);
       assertRefusal(reply);
     }
