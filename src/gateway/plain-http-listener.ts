@@ -29,7 +29,7 @@ export function createPlainHttpListener(deps: {
 }): Server {
   const channel = deps.channel ?? 'plain_http_listener';
   const log = createRequestLog(deps.logger);
-  // Refused either way: a request without Host (HTTP/1.0) must still reach the exposure handler.
+  // Refused either way: a request without Host must still reach the exposure handler (not a bare 400).
   const server = createServer({ ...listenerOptions(deps.limits), requireHostHeader: false }, (req, res) => {
     const headers = readRequestHeaders(req.rawHeaders);
     const peer = req.socket.remoteAddress ?? '';
