@@ -12,6 +12,7 @@ import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import { registerOAuthRoutes } from '../oauth/client-routes.ts';
 import type { Services } from '../server/services.ts';
+import { TLS_HANDSHAKE_TIMEOUT_MS, TLS_SERVER_POLICY } from '../tls/tls-policy.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import { registerAccessReviewRoute } from './access-review.ts';
 import { registerAdminAuth } from './admin-auth.ts';
@@ -32,7 +33,7 @@ export async function buildAdminApp(
   logger: Logger,
 ): Promise<AdminApp> {
   const app = Fastify({
-    https: { ...tls, minVersion: 'TLSv1.2' },
+    https: { ...tls, ...TLS_SERVER_POLICY, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
     loggerInstance: logger.child({ component: 'admin' }),
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: false,

@@ -146,6 +146,21 @@ export class AdminTokenService {
   }
 
   /**
+   * The id of the admin token with this secret, whatever its state, or undefined: to name an
+   * exposed token in a security event. Unlike `authenticate`, it does not count as a use.
+   */
+  async idOf(presented: string): Promise<string | undefined> {
+    const parsed = parseCredential(presented);
+    if (!parsed.ok || parsed.credential.marker !== ADMIN_MARKER) return undefined;
+    const row = await this.#deps.db
+      .selectFrom('admin_tokens')
+      .select('id')
+      .where('token_hash', '=', this.#deps.hasher.hash(presented))
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /**
    * First start: `GATEHOUSE_ADMIN_TOKEN` becomes the owner token (replacing an earlier one from the
    * environment); without it, and with no token at all, a random owner token is created. Returns the
    * secret only when it was generated here, so the caller can show it once on the terminal.

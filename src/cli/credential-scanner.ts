@@ -2,7 +2,8 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADMIN_MARKER } from '../admin/admin-token-service.ts';
-import { credentialCandidatePattern, credentialHint, parseCredential } from '../crypto/key-format.ts';
+import { findGatehouseCredentials } from '../crypto/credential-finder.ts';
+import { credentialHint } from '../crypto/key-format.ts';
 import { MARKER_ENVIRONMENT } from '../keys/api-key.ts';
 import { CLIENT_SECRET_MARKER } from '../oauth/oauth-client.ts';
 
@@ -26,7 +27,6 @@ export interface ScanReport {
   readonly unreadable: { readonly path: string; readonly reason: string }[];
 }
 
-const CANDIDATE = credentialCandidatePattern();
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** A NUL byte this early means a binary file (git's own test). */
@@ -38,25 +38,12 @@ const BINARY_SNIFF_BYTES = 8000;
  * only that deployment's credentials count.
  */
 export function findCredentials(text: string, prefix?: string): Finding[] {
-  const findings: Finding[] = [];
-  CANDIDATE.lastIndex = 0;
-  for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
-    const parsed = parseCredential(match[0]);
-    if (!parsed.ok || (prefix !== undefined && parsed.credential.prefix !== prefix)) {
-      // The match may have swallowed the start of a real credential (`xgate_live_…`): look again
-      // one character further on.
-      CANDIDATE.lastIndex = match.index + 1;
-      continue;
-    }
-    const before = text.lastIndexOf('\n', match.index - 1);
-    findings.push({
-      line: countLines(text, match.index),
-      column: match.index - before,
-      hint: credentialHint(match[0]),
-      kind: kindOf(parsed.credential.marker),
-    });
-  }
-  return findings;
+  return findGatehouseCredentials(text, prefix).map((match) => ({
+    line: countLines(text, match.index),
+    column: match.index - text.lastIndexOf('\n', match.index - 1),
+    hint: credentialHint(match.value),
+    kind: kindOf(match.marker),
+  }));
 }
 
 /** Scans files and directories (recursively, skipping `.git`, `node_modules`, binaries and huge files). */

@@ -95,8 +95,9 @@ export function createApiKeyStrategy(deps: {
       if (known !== null) return toOutcome(known);
       return deps.verifier.verify(credential.value, options).then(toOutcome);
     },
-    async revokeExposed(credentialId, reason) {
-      await deps.keys.revoke(credentialId, reason, { actor: SYSTEM });
+    async revokeExposed(_credential, credentialId, reason) {
+      const key = await deps.keys.revoke(credentialId, reason, { actor: SYSTEM });
+      return key.status === 'revoked';
     },
   };
 }

@@ -54,8 +54,11 @@ export interface AuthStrategy {
     credential: PresentedCredential,
     context: AuthContext,
   ): Promise<AuthOutcome> | AuthOutcome | null;
-  /** Revokes a credential that was exposed (seen over plain HTTP), when the operator asked for that. */
-  revokeExposed?(credentialId: string, reason: string): Promise<void>;
+  /**
+   * Revokes a credential of this strategy's kind that was exposed (seen over plain HTTP), when the
+   * operator asked for that; `credentialId` is what `authenticate` identified. True when revoked.
+   */
+  revokeExposed?(credential: PresentedCredential, credentialId: string, reason: string): Promise<boolean>;
 }
 
 const NOT_RECOGNISED: AuthOutcome = Object.freeze({

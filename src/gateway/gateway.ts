@@ -18,6 +18,7 @@ import {
   retryAfterSeconds,
 } from './rate-limiter.ts';
 import { readRequestBody } from './request-body.ts';
+import { credentialsInRequest } from './request-credentials.ts';
 import { type RequestHeaders, readRequestHeaders } from './request-headers.ts';
 import { canonicalHost } from './request-host.ts';
 import { createRequestIds } from './request-id.ts';
@@ -162,7 +163,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
         'The request has more header fields than accepted',
       );
     if (trustedPeer && headers.forwardedProto !== undefined && !allHttps(headers.forwardedProto)) {
-      exposure(presentedCredential(headers), record.ip, 'forwarded_proto_http');
+      exposure(credentialsInRequest(target, req.rawHeaders), record.ip, 'forwarded_proto_http');
       return refuse(res, record, 403, 'https_required', 'Use HTTPS; plain HTTP requests are refused');
     }
     const host = headers.host === undefined ? undefined : canonicalHost(headers.host);

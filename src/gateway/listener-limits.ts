@@ -63,7 +63,9 @@ export function applyListenerLimits(
       { component: 'gateway', err_code: error.code ?? error.name, status: known.status },
       'client error',
     );
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A failed or timed-out TLS handshake (Node's https server reports it here too) has no channel
+    // to answer on: what is written would wait for a handshake that never completes.
+    if (error.code === 'ECONNRESET' || !socket.writable || isTlsFailure(error)) {
       socket.destroy();
       return;
     }
@@ -79,6 +81,10 @@ export function applyListenerLimits(
         body,
     );
   });
+}
+
+function isTlsFailure(error: NodeJS.ErrnoException): boolean {
+  return error.code !== undefined && (error.code.startsWith('ERR_TLS_') || error.code.startsWith('ERR_SSL_'));
 }
 
 function statusText(status: number): string {

@@ -6,10 +6,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Redis } from '../db/redis.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
+import { acceptPlainHttp } from '../net/plain-http-on-tls-port.ts';
+import { TLS_SERVER_POLICY } from '../tls/tls-policy.ts';
 import type { AuthStrategy } from './auth-strategy.ts';
 import { createClientAddressResolver } from './client-address.ts';
 import { drainServer } from './drain-server.ts';
-import { createExposureHandler } from './exposed-credential.ts';
+import { createExposureHandler, type ExposureChannel } from './exposed-credential.ts';
 import { createGatewayHandler } from './gateway.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** Tried in order for every presented credential (API keys first; OAuth adds its own). */
   readonly strategies: readonly AuthStrategy[];
+  /** Strategies that only name and revoke exposed credentials (admin tokens), never authenticate. */
+  readonly exposureOnly?: readonly AuthStrategy[];
   /** Endpoints answered before authentication (`GET /healthz` is always there). */
   readonly publicRoutes?: readonly PublicRoute[];
   readonly securityEvents: SecurityEvents;
@@ -41,8 +45,8 @@ export interface RunningGateway {
 }
 
 /**
- * Starts the data path: the TLS listener on `GATEHOUSE_PORT` running the gateway pipeline, and the
- * plain-HTTP refusal listener when configured.
+ * Starts the data path: the TLS listener on `GATEHOUSE_PORT` running the gateway pipeline (plain
+ * HTTP sent to it is refused in plain HTTP), and the plain-HTTP refusal listener when configured.
  *
  * @example
  * const gateway = await startGateway({ config, tls, logger, strategies: [createApiKeyStrategy(…)], securityEvents, redis: null });
@@ -56,9 +60,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     : new MemoryRateLimiter();
   const upstreams = new Upstreams(gatewayConfig.environments, gatewayConfig.upstreamTimeouts);
   const exposure = createExposureHandler({
-    strategies: options.strategies,
+    strategies: [...(options.exposureOnly ?? []), ...options.strategies],
     securityEvents: options.securityEvents,
     revoke: gatewayConfig.plainHttp.revokeExposedCredentials,
+    source: 'gateway',
     logger,
   });
   const handler = createGatewayHandler({
@@ -71,23 +76,31 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     publicRoutes: [HEALTH_ROUTE, ...(options.publicRoutes ?? [])],
     logger,
   });
+  const { headersTimeoutMs } = gatewayConfig.limits;
   const server = createServer(
     {
       ...options.tls,
       ...listenerOptions(gatewayConfig.limits),
-      minVersion: 'TLSv1.2',
-      handshakeTimeout: 10_000,
+      ...TLS_SERVER_POLICY,
+      // A client that has not finished TLS by then cannot send its headers in time either.
+      handshakeTimeout: headersTimeoutMs,
     },
     handler,
   );
   server.on('checkContinue', handler);
   applyListenerLimits(server, gatewayConfig.limits, logger, true);
+  const refusal = (channel: ExposureChannel) =>
+    createPlainHttpListener({ limits: gatewayConfig.limits, resolver, exposure, logger, channel });
+  acceptPlainHttp(server, refusal('plain_http_on_tls_port'), {
+    firstByteTimeoutMs: headersTimeoutMs,
+    plainDeadlineMs: headersTimeoutMs,
+  });
   const servers: (HttpsServer | HttpServer)[] = [server];
   try {
     await listen(server, config.data.port, config.data.host);
     let plainHttpUrl: string | null = null;
     if (gatewayConfig.httpPort !== null) {
-      const plain = createPlainHttpListener({ limits: gatewayConfig.limits, resolver, exposure, logger });
+      const plain = refusal('plain_http_listener');
       servers.push(plain);
       await listen(plain, gatewayConfig.httpPort, config.data.host);
       plainHttpUrl = urlOf('http', plain.address() as AddressInfo);

@@ -74,5 +74,12 @@ export function createAccessTokenStrategy(deps: {
         .verify(credential.value)
         .then((check) => decide(check, context.ip, context.environment));
     },
+    // An exposed access token is revoked by itself (its jti), not its client: the client secret was not exposed.
+    async revokeExposed(credential, credentialId) {
+      const check = await deps.tokens.verify(credential.value);
+      if (!check.ok || check.claims.client_id !== credentialId) return false;
+      await deps.revoked.revoke(check.claims.jti, check.claims.client_id, check.claims.exp * 1000);
+      return true;
+    },
   };
 }

@@ -3,6 +3,7 @@ import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
 import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
 import type { Logger } from '../log/logger.ts';
 import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
+import { adminTokenExposure } from './admin-token-exposure.ts';
 import type { Services } from './services.ts';
 
 /** Starts the data path of one instance on these services: the gateway with its strategies and OAuth's endpoints. */
@@ -33,6 +34,7 @@ export async function startDataPath(
       }),
       oauth.strategy,
     ],
+    exposureOnly: [adminTokenExposure(services.adminTokens)],
     publicRoutes: oauth.publicRoutes,
     securityEvents: services.securityEvents,
     redis: services.redis,

@@ -5,6 +5,7 @@ import type { Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
+import { refusePlainHttpOnAdminPort } from './admin-plain-http.ts';
 import { startDataThread } from './data-thread.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -46,6 +47,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       generatedOwnerToken = await services.adminTokens.ensureOwnerToken(config.adminToken);
     }
     const admin = await buildAdminApp(services, tls, logger);
+    refusePlainHttpOnAdminPort(admin, services, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port });
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
     await ensureSigningKey(services.oauth);
