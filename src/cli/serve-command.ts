@@ -3,7 +3,10 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
 import { firstCallHelp } from './first-call-help.ts';
 
-/** `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. */
+/**
+ * `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. SIGHUP
+ * reloads the gateway file (as `gatehouse reload` does); the outcome is in the log.
+ */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -37,5 +40,10 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      process.on('SIGHUP', () => {
+        if (stopping) return;
+        // Refusals and failures are logged by the reloader; nothing more to do here.
+        gatehouse.reloadGateway({ actor: { type: 'system', id: null, name: 'SIGHUP' } }).catch(() => {});
+      });
     });
 }
