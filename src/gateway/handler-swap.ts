@@ -35,9 +35,15 @@ interface LiveGeneration extends GatewayGeneration {
  */
 export function createHandlerSwap(first: GatewayGeneration): HandlerSwap {
   const holders = new Map<UpstreamProxy, number>();
-  const closing: Promise<void>[] = [];
+  const closing = new Set<Promise<void>>();
   let closed = false;
 
+  const retire = (proxy: UpstreamProxy) => {
+    // Nothing waits on a background close but `close()`; its failure would only be an unhandled rejection.
+    const done = proxy.close().catch(() => {});
+    closing.add(done);
+    void done.then(() => closing.delete(done));
+  };
   const hold = (generation: GatewayGeneration) => {
     for (const proxy of generation.proxies) holders.set(proxy, (holders.get(proxy) ?? 0) + 1);
   };
@@ -48,7 +54,7 @@ export function createHandlerSwap(first: GatewayGeneration): HandlerSwap {
       if (left > 0) holders.set(proxy, left);
       else {
         holders.delete(proxy);
-        closing.push(proxy.close());
+        retire(proxy);
       }
     }
   };
@@ -82,7 +88,7 @@ export function createHandlerSwap(first: GatewayGeneration): HandlerSwap {
     },
     async close() {
       closed = true;
-      for (const proxy of holders.keys()) closing.push(proxy.close());
+      for (const proxy of holders.keys()) retire(proxy);
       holders.clear();
       await Promise.all(closing);
     },

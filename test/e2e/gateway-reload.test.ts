@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,7 +154,35 @@ describe('gateway: reloading the gateway file without a restart', () => {
     assert.equal((await call('/v1/orders')).status, 200);
   });
 
-  it('sends the next request to an upstream changed in the file', async () => {
+  it('sends the next request to a changed upstream, and a request begun before still reaches the old one', async () => {
+    const checked = { method: 'POST', path: '/v1/checked', scopes: [], body_schema: { type: 'object' } };
+    writeGatewayFile({ environments: { sandbox: { upstream: first.url } }, routes: [checked] });
+    assert.equal((await reload()).status, 200);
+    // The gateway answers 100 Continue once the request passed its checks: from then on the
+    // request belongs to this configuration, though it reaches the upstream only with its body.
+    const body = JSON.stringify({ order: 1 });
+    const request = httpsRequest(`${server.dataUrl}/v1/checked`, {
+      method: 'POST',
+      ca: server.ca,
+      headers: {
+        'x-api-key': key,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        expect: '100-continue',
+      },
+    });
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    await new Promise<void>((resolve) => request.once('continue', resolve));
+
     writeGatewayFile({
       environments: { sandbox: { upstream: second.url } },
       routes: [{ method: 'GET', path: '/v1/orders', scopes: [] }],
@@ -161,6 +190,11 @@ describe('gateway: reloading the gateway file without a restart', () => {
     assert.equal((await reload()).status, 200);
     assert.deepEqual((await call('/v1/orders')).json, { upstream: 'second', path: '/v1/orders' });
     assert.equal((await call('/v1/slow')).json.code, 'route_not_found');
+
+    request.end(body);
+    const begunBefore = await answered;
+    assert.equal(begunBefore.status, 200, begunBefore.text);
+    assert.deepEqual(JSON.parse(begunBefore.text), { upstream: 'first', path: '/v1/checked' });
   });
 
   it('names the settings that only a restart applies, and keeps them as they run', async () => {
