@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
 import { firstCallHelp } from './first-call-help.ts';
+import { reloadGatewayOnSighup } from './reload-on-signal.ts';
 
 /**
  * `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. SIGHUP
@@ -40,10 +41,6 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-      process.on('SIGHUP', () => {
-        if (stopping) return;
-        // Refusals and failures are logged by the reloader; nothing more to do here.
-        gatehouse.reloadGateway({ actor: { type: 'system', id: null, name: 'SIGHUP' } }).catch(() => {});
-      });
+      reloadGatewayOnSighup(gatehouse);
     });
 }
