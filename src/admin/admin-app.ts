@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
 import { uuid7 } from '../db/uuid7.ts';
+import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
+import { registerGatewayReloadRoute } from '../gateway/reload-route.ts';
 import { ApiError } from '../http/api-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.ts';
 import { ProblemSchema } from '../http/schemas.ts';
@@ -31,6 +33,7 @@ export async function buildAdminApp(
   services: Services,
   tls: SecureContextOptions,
   logger: Logger,
+  gatewayReloader: GatewayReloader,
 ): Promise<AdminApp> {
   const app = Fastify({
     https: { ...tls, ...TLS_SERVER_POLICY, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
@@ -82,7 +85,8 @@ export async function buildAdminApp(
       info: {
         title: 'Gatehouse admin API',
         version: '1.0.0',
-        description: 'Manage integrators, API keys, admin tokens and the audit trail.',
+        description:
+          'Manage integrators, API keys, admin tokens and the audit trail; reload the gateway file.',
       },
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
       security: [{ adminToken: [] }],
@@ -102,5 +106,6 @@ export async function buildAdminApp(
   registerAccessReviewRoute(app, services);
   registerOAuthRoutes(app, services);
   registerWebhookRoutes(app, services);
+  registerGatewayReloadRoute(app, gatewayReloader);
   return app;
 }

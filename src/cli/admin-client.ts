@@ -8,12 +8,21 @@ export class AdminApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string | undefined;
+  /** The problem's `errors`: each field (or file) and what is wrong with it. */
+  readonly errors: readonly { readonly field: string; readonly message: string }[];
 
-  constructor(status: number, code: string, message: string, requestId?: string) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    requestId?: string,
+    errors: readonly { readonly field: string; readonly message: string }[] = [],
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.errors = errors;
   }
 }
 
@@ -75,6 +84,7 @@ export function createAdminClient(env: Env): AdminClient {
           String(parsed?.code ?? 'error'),
           String(parsed?.detail ?? `HTTP ${response.statusCode}`),
           parsed?.request_id as string | undefined,
+          Array.isArray(parsed?.errors) ? (parsed.errors as AdminApiError['errors']) : [],
         );
       }
       return parsed as T;

@@ -44,7 +44,8 @@ export function firstCallHelp(config: Config, gatehouse: RunningGatehouse): stri
   );
   if (config.gateway.routes.length === 0 || config.gateway.environments.sandbox.upstream === null) {
     lines.push(
-      '  (first give the gateway a route and an upstream: gatehouse.config.example.yaml, GATEHOUSE_UPSTREAM_SANDBOX)',
+      '  (first give the gateway a route and an upstream in gatehouse.config.yaml, as in gatehouse.config.example.yaml,',
+      '   then load it without a restart: npm run gatehouse -- reload)',
     );
   }
   lines.push('');

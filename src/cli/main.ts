@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
+import { registerReloadCommand } from './reload-command.ts';
 import { registerScanCommand } from './scan-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerWebhookCommands } from './webhook-commands.ts';
@@ -13,6 +14,7 @@ const program = new Command('gatehouse')
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerReloadCommand(program);
 registerIntegratorCommands(program);
 registerKeyCommands(program);
 registerClientCommands(program);

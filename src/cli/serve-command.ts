@@ -2,8 +2,12 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
 import { firstCallHelp } from './first-call-help.ts';
+import { reloadGatewayOnSighup } from './reload-on-signal.ts';
 
-/** `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. */
+/**
+ * `gatehouse serve` (= `npm start`): runs until SIGINT/SIGTERM, then drains and stops. SIGHUP
+ * reloads the gateway file (as `gatehouse reload` does); the outcome is in the log.
+ */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -37,5 +41,6 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      reloadGatewayOnSighup(gatehouse);
     });
 }

@@ -13,12 +13,15 @@ import { createClientAddressResolver } from './client-address.ts';
 import { drainServer } from './drain-server.ts';
 import { createExposureHandler, type ExposureChannel } from './exposed-credential.ts';
 import { createGatewayHandler } from './gateway.ts';
+import type { GatewayConfig } from './gateway-config.ts';
+import { createHandlerSwap, type GatewayGeneration } from './handler-swap.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { createPlainHttpListener } from './plain-http-listener.ts';
 import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
+import { planReload } from './restart-only-settings.ts';
 import { Upstreams } from './upstreams.ts';
 
 export interface GatewayOptions {
@@ -40,8 +43,20 @@ export interface RunningGateway {
   readonly url: string;
   /** The plain-HTTP refusal listener, when `GATEHOUSE_HTTP_PORT` is set. */
   readonly plainHttpUrl: string | null;
+  /**
+   * Serves `gatewayConfig` (a gateway file read again, already validated) from the next request
+   * on, without dropping a connection; requests in flight finish as they began (O6).
+   */
+  reload(gatewayConfig: GatewayConfig): Promise<GatewayReloaded>;
   /** Stops accepting, lets requests in flight finish (`drainServer`), then closes the upstream pools. */
   close(): Promise<void>;
+}
+
+/** What a reload applied. */
+export interface GatewayReloaded {
+  readonly routes: number;
+  /** Settings the new file changes that only a restart applies (named as in the file); kept as running. */
+  readonly needsRestart: readonly string[];
 }
 
 /**
@@ -58,7 +73,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const limiter: RateLimiter = options.redis
     ? new RedisRateLimiter({ redis: options.redis, prefix: config.redisKeyPrefix, logger })
     : new MemoryRateLimiter();
-  const upstreams = new Upstreams(gatewayConfig.environments, gatewayConfig.upstreamTimeouts);
   const exposure = createExposureHandler({
     strategies: [...(options.exposureOnly ?? []), ...options.strategies],
     securityEvents: options.securityEvents,
@@ -66,17 +80,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     source: 'gateway',
     logger,
   });
-  const handler = createGatewayHandler({
-    config: gatewayConfig,
-    strategies: options.strategies,
-    limiter,
-    upstreams,
-    resolver,
-    exposure,
-    publicRoutes: [HEALTH_ROUTE, ...(options.publicRoutes ?? [])],
-    logger,
+  const publicRoutes = [HEALTH_ROUTE, ...(options.publicRoutes ?? [])];
+  // What a reload builds anew; the limiter's buckets and the strategies' caches carry over.
+  const generationOf = (gateway: GatewayConfig, upstreams: Upstreams): GatewayGeneration => ({
+    handle: createGatewayHandler({
+      config: gateway,
+      strategies: options.strategies,
+      limiter,
+      upstreams,
+      resolver,
+      exposure,
+      publicRoutes,
+      logger,
+    }),
+    proxies: upstreams.proxies,
   });
   const { headersTimeoutMs } = gatewayConfig.limits;
+  let running = gatewayConfig;
+  let upstreams = new Upstreams(gatewayConfig.environments, gatewayConfig.upstreamTimeouts);
+  const handlers = createHandlerSwap(generationOf(gatewayConfig, upstreams));
+  const handler = handlers.listener;
   const server = createServer(
     {
       ...options.tls,
@@ -110,10 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         component: 'gateway',
         config_file: gatewayConfig.configFile,
         routes: gatewayConfig.routes.length,
-        upstreams: {
-          production: gatewayConfig.environments.production.upstream !== null,
-          sandbox: gatewayConfig.environments.sandbox.upstream !== null,
-        },
+        upstreams: upstreamsSet(gatewayConfig),
         rate_limits: options.redis ? 'redis' : 'memory',
       },
       'gateway ready',
@@ -121,18 +141,56 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     return {
       url: urlOf('https', server.address() as AddressInfo),
       plainHttpUrl,
+      async reload(next) {
+        const { applied, needsRestart } = planReload(running, next);
+        const previous = upstreams.proxies;
+        const nextUpstreams = new Upstreams(applied.environments, applied.upstreamTimeouts, {
+          previous: upstreams,
+        });
+        let generation: GatewayGeneration;
+        try {
+          generation = generationOf(applied, nextUpstreams);
+        } catch (error) {
+          const opened = nextUpstreams.proxies.filter((proxy) => !previous.includes(proxy));
+          await Promise.all(opened.map((proxy) => proxy.close()));
+          throw error;
+        }
+        handlers.swap(generation);
+        upstreams = nextUpstreams;
+        running = applied;
+        logger.info(
+          {
+            component: 'gateway',
+            config_file: applied.configFile,
+            routes: applied.routes.length,
+            upstreams: upstreamsSet(applied),
+            needs_restart: needsRestart,
+          },
+          needsRestart.length === 0
+            ? 'gateway file reloaded'
+            : `gateway file reloaded; these settings keep their running values until a restart: ${needsRestart.join(', ')}`,
+        );
+        return { routes: applied.routes.length, needsRestart };
+      },
       async close() {
         await Promise.all(servers.map((server) => drainServer(server)));
-        await upstreams.close();
+        await handlers.close();
         await limiter.close();
       },
     };
   } catch (error) {
     await Promise.all(servers.map((server) => drainServer(server)));
-    await upstreams.close();
+    await handlers.close();
     await limiter.close();
     throw error;
   }
+}
+
+function upstreamsSet(config: GatewayConfig): Record<'production' | 'sandbox', boolean> {
+  return {
+    production: config.environments.production.upstream !== null,
+    sandbox: config.environments.sandbox.upstream !== null,
+  };
 }
 
 function listen(server: HttpsServer | HttpServer, port: number, host: string): Promise<void> {

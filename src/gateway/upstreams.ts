@@ -8,22 +8,22 @@ import { UpstreamProxy } from './upstream-proxy.ts';
  */
 export class Upstreams {
   readonly #byEnvironment: Readonly<Record<Environment, UpstreamProxy | null>>;
-  readonly #proxies: UpstreamProxy[] = [];
+  /** Each pool by its URL and timeouts, so a reloaded gateway file keeps the pools it did not change. */
+  readonly #byKey = new Map<string, UpstreamProxy>();
 
+  /** `previous` (the set a reload replaces): its pools for the same URL and timeouts are taken over. */
   constructor(
     environments: Readonly<Record<Environment, EnvironmentRule>>,
     timeouts: UpstreamTimeouts,
-    options: { connections?: number } = {},
+    options: { connections?: number; previous?: Upstreams } = {},
   ) {
-    const byUrl = new Map<string, UpstreamProxy>();
+    const reusable = options.previous === undefined ? undefined : options.previous.#byKey;
     const proxyOf = (url: string | null): UpstreamProxy | null => {
       if (url === null) return null;
-      let proxy = byUrl.get(url);
-      if (!proxy) {
-        proxy = new UpstreamProxy(url, timeouts, options);
-        byUrl.set(url, proxy);
-        this.#proxies.push(proxy);
-      }
+      const key = `${url} ${timeouts.connectMs} ${timeouts.headersMs} ${timeouts.bodyMs}`;
+      let proxy = this.#byKey.get(key) ?? reusable?.get(key);
+      if (!proxy) proxy = new UpstreamProxy(url, timeouts, options);
+      this.#byKey.set(key, proxy);
       return proxy;
     };
     this.#byEnvironment = {
@@ -37,7 +37,12 @@ export class Upstreams {
     return this.#byEnvironment[environment];
   }
 
+  /** Every pool of this set, each once. */
+  get proxies(): readonly UpstreamProxy[] {
+    return [...this.#byKey.values()];
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.#proxies.map((proxy) => proxy.close()));
+    await Promise.all(this.proxies.map((proxy) => proxy.close()));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The data path's own thread (started by `data-thread.ts`): loads the instance's config again from
  * the same environment, opens its own services (database connections, Redis, caches), and runs the
- * gateway until its parent says `close`. Its log lines go where the parent's logger writes.
+ * gateway until its parent says `close`; a `reload` brings a gateway config the parent has read.
+ * Its log lines go where the parent's logger writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ConfigSource, type LogLevel, loadConfig } from '../config/config.ts';
@@ -35,6 +36,18 @@ const gateway = await startDataPath(services, tls, logger).catch(async (error: u
   throw error;
 });
 port.on('message', async (message: DataThreadMessage) => {
+  if (message.type === 'reload') {
+    // The parent read and validated the file; this thread only swaps it in.
+    const outcome = await gateway.reload(message.gateway).then(
+      (reloaded) => ({ ok: true as const, reloaded }),
+      (error: unknown) => ({
+        ok: false as const,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    port.postMessage({ type: 'reloaded', id: message.id, outcome } satisfies DataThreadMessage);
+    return;
+  }
   if (message.type !== 'close') return;
   await gateway.close();
   await services.close();

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Config, LogLevel } from '../config/config.ts';
 import { configSource } from '../config/config.ts';
-import type { RunningGateway } from '../gateway/start-gateway.ts';
+import type { GatewayConfig } from '../gateway/gateway-config.ts';
+import type { GatewayReloaded, RunningGateway } from '../gateway/start-gateway.ts';
 import { type ForwardedLines, sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
 import type { Logger } from '../log/logger.ts';
 import type { DataThreadData } from './data-thread-worker.ts';
@@ -9,6 +10,12 @@ import type { DataThreadData } from './data-thread-worker.ts';
 export type DataThreadMessage =
   | ForwardedLines
   | { readonly type: 'ready'; readonly url: string; readonly plainHttpUrl: string | null }
+  | { readonly type: 'reload'; readonly id: number; readonly gateway: GatewayConfig }
+  | {
+      readonly type: 'reloaded';
+      readonly id: number;
+      readonly outcome: { ok: true; reloaded: GatewayReloaded } | { ok: false; message: string };
+    }
   | { readonly type: 'close' }
   | { readonly type: 'closed' };
 
@@ -37,11 +44,21 @@ export async function startDataThread(options: {
   const worker = new Worker(new URL('./data-thread-worker.ts', import.meta.url), { workerData });
   let state: 'starting' | 'running' | 'closing' = 'starting';
   let onClosed: (() => void) | undefined;
+  const reloads = new Map<
+    number,
+    { resolve: (reloaded: GatewayReloaded) => void; reject: (error: Error) => void }
+  >();
+  let lastReload = 0;
   const ready = new Promise<{ url: string; plainHttpUrl: string | null }>((resolve, reject) => {
     worker.on('message', (message: DataThreadMessage) => {
       if (message.type === 'log') writeForwardedLines(logger, message);
       else if (message.type === 'ready') resolve(message);
-      else if (message.type === 'closed') onClosed?.();
+      else if (message.type === 'reloaded') {
+        const waiting = reloads.get(message.id);
+        reloads.delete(message.id);
+        if (message.outcome.ok) waiting?.resolve(message.outcome.reloaded);
+        else waiting?.reject(new Error(message.outcome.message));
+      } else if (message.type === 'closed') onClosed?.();
     });
     worker.on('error', (error) => {
       if (state === 'starting') reject(error);
@@ -51,6 +68,8 @@ export async function startDataThread(options: {
       if (state === 'starting')
         reject(new Error(`the data path thread stopped (exit code ${code}) while starting`));
       else if (state === 'running') failed(new Error(`the data path thread stopped (exit code ${code})`));
+      for (const waiting of reloads.values()) waiting.reject(new Error('the data path thread stopped'));
+      reloads.clear();
       onClosed?.();
     });
   });
@@ -71,6 +90,14 @@ export async function startDataThread(options: {
   return {
     url: started.url,
     plainHttpUrl: started.plainHttpUrl,
+    reload(gateway) {
+      if (state !== 'running') return Promise.reject(new Error('the data path is not running'));
+      const id = ++lastReload;
+      return new Promise((resolve, reject) => {
+        reloads.set(id, { resolve, reject });
+        worker.postMessage({ type: 'reload', id, gateway } satisfies DataThreadMessage);
+      });
+    },
     async close() {
       if (state !== 'running') return;
       state = 'closing';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
-import type { Config } from '../config/config.ts';
+import type { AuditContext } from '../audit/audit-log.ts';
+import { type Config, configSource } from '../config/config.ts';
+import { GatewayReloader, type GatewayReloadOutcome } from '../gateway/gateway-reloader.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
@@ -19,6 +21,11 @@ export interface RunningGatehouse {
   readonly developmentCaFile: string | null;
   /** An owner token generated at this start (no GATEHOUSE_ADMIN_TOKEN and no token yet). */
   readonly generatedOwnerToken: string | undefined;
+  /**
+   * Reads the gateway file again and serves it without a restart (SIGHUP, `gatehouse reload`);
+   * an invalid file keeps the running one. `context` is who asked, for the audit trail.
+   */
+  reloadGateway(context: AuditContext): Promise<GatewayReloadOutcome>;
   /**
    * Stops: no new connections; requests in flight on the data path may finish (up to
    * `DRAIN_TIMEOUT_MS`), then storage closes. Calling it again returns the same promise.
@@ -46,7 +53,14 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     if (config.adminToken || options.mayGenerateOwnerToken) {
       generatedOwnerToken = await services.adminTokens.ensureOwnerToken(config.adminToken);
     }
-    const admin = await buildAdminApp(services, tls, logger);
+    const gatewayReloader = new GatewayReloader({
+      source: configSource(config),
+      running: config.gateway,
+      database: services.database,
+      audit: services.audit,
+      logger,
+    });
+    const admin = await buildAdminApp(services, tls, logger, gatewayReloader);
     refusePlainHttpOnAdminPort(admin, services, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port });
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
@@ -56,6 +70,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       throw error;
     });
     services.oauth.audience.useDataUrl(data.url);
+    gatewayReloader.attach(data);
     const urlOf = (address: AddressInfo) =>
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
@@ -73,8 +88,10 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       plainHttpUrl: data.plainHttpUrl,
       developmentCaFile: tls.developmentCaFile,
       generatedOwnerToken,
+      reloadGateway: (context) => gatewayReloader.reload(context),
       close() {
         closing ??= (async () => {
+          gatewayReloader.detach();
           await services.webhooks.close();
           await data.close();
           await admin.close();
