@@ -7,7 +7,7 @@ import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { HSTS, REQUEST_ID_HEADER, sendProblem } from './gateway-response.ts';
-import { IN_FLIGHT_REFUSAL_DETAIL, InFlightLimits } from './in-flight-limit.ts';
+import { IN_FLIGHT_REFUSAL_DETAIL, type InFlightLimits } from './in-flight-limit.ts';
 import { presentedCredential } from './presented-credential.ts';
 import type { PublicRoute, PublicRouteContext } from './public-route.ts';
 import {
@@ -33,6 +33,8 @@ export interface GatewayDeps {
   readonly config: GatewayConfig;
   readonly strategies: readonly AuthStrategy[];
   readonly limiter: RateLimiter;
+  /** Shared by every generation of a reloaded gateway; its caps are this configuration's. */
+  readonly inFlight: InFlightLimits;
   readonly upstreams: Upstreams;
   readonly resolver: ClientAddressResolver;
   readonly exposure: ExposureHandler;
@@ -53,7 +55,7 @@ const INVALID_TOKEN = ['www-authenticate', `${CHALLENGE}, error="invalid_token"`
  * is a problem+json with a stable code; the upstream sees only requests that passed all.
  */
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { config, strategies, limiter, upstreams, resolver, exposure } = deps;
+  const { config, strategies, limiter, inFlight, upstreams, resolver, exposure } = deps;
   const routes = new RouteTable(config.routes, config.limits.maxBodyBytes, {
     caseSensitive: config.paths.caseSensitive,
   });
@@ -62,10 +64,6 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const logger = deps.logger.child({ component: 'gateway' });
   const maxHeaderFields = config.limits.maxHeaders * 2;
   const { bufferedBodyBytes } = config.limits;
-  const inFlight = new InFlightLimits({
-    perCredential: config.limits.maxInFlightPerCredential,
-    perIp: config.limits.maxInFlightPerIp,
-  });
   const ipPolicy = config.rateLimits.perIp === null ? null : rateLimitPolicy('ip', config.rateLimits.perIp);
   const defaultCredentialPolicy =
     config.rateLimits.perCredential === null

@@ -44,6 +44,18 @@ describe('in-flight limits', () => {
     for (let i = 0; i < 1000; i++) assert.equal(typeof limits.admit('cred_a', '192.0.2.1'), 'object');
   });
 
+  it('new caps (a reload) apply to the requests already in flight, counted even while a cap was off', () => {
+    const limits = new InFlightLimits({ perCredential: null, perIp: null });
+    const held = [
+      limits.admit('cred_a', '192.0.2.1'),
+      limits.admit('cred_a', '192.0.2.1'),
+    ] as InFlightLease[];
+    limits.setCaps({ perCredential: 2, perIp: null });
+    assert.equal(limits.admit('cred_a', '192.0.2.1'), 'credential');
+    for (const lease of held) lease.release();
+    assert.equal(typeof limits.admit('cred_a', '192.0.2.1'), 'object');
+  });
+
   it('refuses a release that was never acquired instead of going negative', () => {
     const counter = new InFlightCounter(1);
     assert.throws(() => counter.release('cred_a'), /never acquired/);

@@ -13,12 +13,18 @@ export const IN_FLIGHT_REFUSAL_DETAIL: Readonly<Record<InFlightRefusal, string>>
  * keys with requests in flight.
  */
 export class InFlightCounter {
-  readonly #max: number;
+  #max = Number.POSITIVE_INFINITY;
   readonly #counts = new Map<string, number>();
 
-  constructor(max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError('max must be a positive integer');
-    this.#max = max;
+  /** `max` null counts without refusing, so a reload that sets a cap finds the counts right. */
+  constructor(max: number | null) {
+    this.max = max;
+  }
+
+  set max(max: number | null) {
+    if (max !== null && (!Number.isInteger(max) || max < 1))
+      throw new RangeError('max must be a positive integer');
+    this.#max = max ?? Number.POSITIVE_INFINITY;
   }
 
   /** Counts one more request for `key`; false (and nothing counted) when it already has `max`. */
@@ -67,15 +73,21 @@ export class InFlightLease {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#limits.perCredential?.release(this.#credentialId);
-    this.#limits.perIp?.release(this.#ip);
+    this.#limits.perCredential.release(this.#credentialId);
+    this.#limits.perIp.release(this.#ip);
   }
+}
+
+export interface InFlightCaps {
+  readonly perCredential: number | null;
+  readonly perIp: number | null;
 }
 
 /**
  * The caps on requests in flight to an upstream per credential and per client address (one caller
  * must not hold the whole upstream pool). Each cap is optional (null: none). O(1) per request: two
- * map lookups to admit, two to release.
+ * map lookups to admit, two to release. One instance serves every generation of a reloaded
+ * gateway, so requests in flight across a reload stay counted; `setCaps` applies new caps.
  *
  * @example
  * const inFlight = new InFlightLimits({ perCredential: 64, perIp: 96 });
@@ -84,19 +96,24 @@ export class InFlightLease {
  * forward({ …, done: () => lease.release() });
  */
 export class InFlightLimits {
-  readonly perCredential: InFlightCounter | null;
-  readonly perIp: InFlightCounter | null;
+  readonly perCredential: InFlightCounter;
+  readonly perIp: InFlightCounter;
 
-  constructor(caps: { readonly perCredential: number | null; readonly perIp: number | null }) {
-    this.perCredential = caps.perCredential === null ? null : new InFlightCounter(caps.perCredential);
-    this.perIp = caps.perIp === null ? null : new InFlightCounter(caps.perIp);
+  constructor(caps: InFlightCaps) {
+    this.perCredential = new InFlightCounter(caps.perCredential);
+    this.perIp = new InFlightCounter(caps.perIp);
+  }
+
+  setCaps(caps: InFlightCaps): void {
+    this.perCredential.max = caps.perCredential;
+    this.perIp.max = caps.perIp;
   }
 
   /** A lease holding one slot of each cap, or which cap is full (then nothing is held). */
   admit(credentialId: string, ip: string): InFlightLease | InFlightRefusal {
-    if (this.perCredential !== null && !this.perCredential.tryAcquire(credentialId)) return 'credential';
-    if (this.perIp !== null && !this.perIp.tryAcquire(ip)) {
-      this.perCredential?.release(credentialId);
+    if (!this.perCredential.tryAcquire(credentialId)) return 'credential';
+    if (!this.perIp.tryAcquire(ip)) {
+      this.perCredential.release(credentialId);
       return 'ip';
     }
     return new InFlightLease(this, credentialId, ip);

@@ -15,6 +15,7 @@ import { createExposureHandler, type ExposureChannel } from './exposed-credentia
 import { createGatewayHandler } from './gateway.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { createHandlerSwap, type GatewayGeneration } from './handler-swap.ts';
+import { type InFlightCaps, InFlightLimits } from './in-flight-limit.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { createPlainHttpListener } from './plain-http-listener.ts';
@@ -81,12 +82,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
   });
   const publicRoutes = [HEALTH_ROUTE, ...(options.publicRoutes ?? [])];
-  // What a reload builds anew; the limiter's buckets and the strategies' caches carry over.
+  const inFlight = new InFlightLimits(inFlightCapsOf(gatewayConfig));
+  // What a reload builds anew; the limiter's buckets, the in-flight counts and the strategies'
+  // caches carry over.
   const generationOf = (gateway: GatewayConfig, upstreams: Upstreams): GatewayGeneration => ({
     handle: createGatewayHandler({
       config: gateway,
       strategies: options.strategies,
       limiter,
+      inFlight,
       upstreams,
       resolver,
       exposure,
@@ -155,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           await Promise.all(opened.map((proxy) => proxy.close()));
           throw error;
         }
+        inFlight.setCaps(inFlightCapsOf(applied));
         handlers.swap(generation);
         upstreams = nextUpstreams;
         running = applied;
@@ -211,4 +216,8 @@ function urlOf(scheme: 'http' | 'https', address: AddressInfo): string {
         ? '127.0.0.1'
         : address.address;
   return `${scheme}://${host}:${address.port}`;
+}
+
+function inFlightCapsOf(gateway: GatewayConfig): InFlightCaps {
+  return { perCredential: gateway.limits.maxInFlightPerCredential, perIp: gateway.limits.maxInFlightPerIp };
 }
