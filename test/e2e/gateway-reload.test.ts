@@ -138,7 +138,7 @@ describe('gateway: reloading the gateway file without a restart', () => {
       [
         [
           file,
-          'colour is not a known setting (allowed: environments, routes, rate_limits, limits, upstream_timeouts, plain_http)',
+          'colour is not a known setting (allowed: environments, routes, rate_limits, limits, upstream_timeouts, plain_http, paths)',
         ],
         [file, 'routes[0].path must start with "/"'],
       ],
@@ -239,7 +239,7 @@ describe('gateway: reloading the gateway file without a restart', () => {
     assert.equal(done.code, 0, done.stderr);
     assert.equal(done.stdout, `reloaded ${file}: 2 routes\n`);
 
-    writeGatewayFile({ routes: [{ method: 'get', path: '/v1/orders' }] });
+    writeGatewayFile({ routes: [{ method: 'GTE', path: '/v1/orders' }] });
     const refused = await runGatehouse(['reload'], env);
     assert.equal(refused.code, 1);
     assert.match(
@@ -247,7 +247,7 @@ describe('gateway: reloading the gateway file without a restart', () => {
       /^not reloaded: The gateway file has 2 problems; the running configuration stays\n/,
     );
     assert.ok(
-      refused.stderr.includes(`  - ${file}: routes[0].method[0] must be an upper-case HTTP method`),
+      refused.stderr.includes(`  - ${file}: routes[0].method "GTE" is not an HTTP method`),
       refused.stderr,
     );
     assert.ok(refused.stderr.includes(`  - ${file}: routes[0].scopes is required`), refused.stderr);
