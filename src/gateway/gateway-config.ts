@@ -7,9 +7,8 @@ import {
   findGatewayFile,
   type GatewayFile,
   loadGatewayFile,
-  normalizeUpstreamUrl,
-  upstreamUrlProblem,
 } from './config-file.ts';
+import { normalizeUpstreamUrl, upstreamUrlProblem } from './config-file-checker.ts';
 
 /** The data path's configuration: the gateway file, with the environment variables applied over it. */
 export interface GatewayConfig extends GatewayFile {
