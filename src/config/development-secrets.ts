@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Secret } from '../crypto/secret.ts';
+import { ensurePrivateDir, restrictFile } from './private-files.ts';
 
 /**
  * In development a fresh checkout must start without any setup, so the pepper and the encryption
@@ -11,7 +12,7 @@ import { Secret } from '../crypto/secret.ts';
 export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encryptionKeys: Secret } {
   const file = join(dataDir, 'development-secrets.json');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dataDir);
     const generated = {
       pepper: randomBytes(32).toString('base64url'),
       encryption_keys: `1:${randomBytes(32).toString('base64')}`,
@@ -23,7 +24,7 @@ export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encry
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  chmodSync(file, 0o600);
+  restrictFile(file);
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { pepper: string; encryption_keys: string };
   return { pepper: new Secret(stored.pepper), encryptionKeys: new Secret(stored.encryption_keys) };
 }

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { createPrivateFile, ensurePrivateDir, restrictFile } from '../config/private-files.ts';
 import type { Secret } from '../crypto/secret.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Schema } from './schema.ts';
@@ -41,8 +41,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openSqlite(dataDir: string): Database {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = new DatabaseSync(join(dataDir, 'gatehouse.sqlite'), { timeout: 5000 });
+  ensurePrivateDir(dataDir);
+  const path = join(dataDir, 'gatehouse.sqlite');
+  // SQLite creates the -wal and -shm files with the database file's permissions: a 0600 database
+  // keeps all three private whatever the umask (and an older install's files are narrowed here).
+  createPrivateFile(path);
+  restrictFile(`${path}-wal`);
+  restrictFile(`${path}-shm`);
+  const file = new DatabaseSync(path, { timeout: 5000 });
   // WAL with synchronous=NORMAL survives a process crash without losing committed transactions;
   // only an OS crash or power loss can drop the last ones.
   file.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { Config } from '../config/config.ts';
+import { dataDirExposure } from '../config/private-files.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
@@ -40,6 +41,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
   const tls = await loadTlsCredentials(config);
   const changeChannel = `gatehouse-changes-${randomUUID()}`;
   const services = await createServices(config, logger, { changeChannel });
+  const exposure = dataDirExposure(config.dataDir);
+  if (exposure !== null) logger.warn(exposure);
   try {
     let generatedOwnerToken: string | undefined;
     if (config.adminToken || options.mayGenerateOwnerToken) {
