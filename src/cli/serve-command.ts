@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { isStartupError } from '../config/startup-error.ts';
 import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
 import { firstCallHelp } from './first-call-help.ts';
 
@@ -22,6 +23,11 @@ export function registerServeCommand(program: Command): void {
       const { startGatehouse } = await import('../server/gatehouse.ts');
       const gatehouse = await startGatehouse(config, {
         mayGenerateOwnerToken: process.stderr.isTTY === true,
+      }).catch((error: unknown) => {
+        // A failure a person can fix is one line naming the setting; anything else is a bug to report, stack and all.
+        if (!isStartupError(error)) throw error;
+        process.stderr.write(`Gatehouse cannot start: ${error.message}\n`);
+        process.exit(1);
       });
       process.stderr.write(firstCallHelp(config, gatehouse));
       let stopping = false;

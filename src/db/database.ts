@@ -3,6 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { createPrivateFile, ensurePrivateDir, restrictFile } from '../config/private-files.ts';
+import { endpointOf, reasonOf, StartupError } from '../config/startup-error.ts';
 import type { Secret } from '../crypto/secret.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Schema } from './schema.ts';
@@ -29,8 +30,8 @@ const INT8_OID = 20;
 /** Opens the configured database and brings its schema to the latest migration. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.url
-    ? openPostgres(options.url, options.poolSize ?? 10)
-    : openSqlite(options.dataDir);
+    ? await openPostgres(options.url, options.poolSize ?? 10)
+    : openSqliteIn(options.dataDir);
   try {
     await migrateToLatest(database.db, database.dialect);
   } catch (error) {
@@ -38,6 +39,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw error;
   }
   return database;
+}
+
+function openSqliteIn(dataDir: string): Database {
+  try {
+    return openSqlite(dataDir);
+  } catch (error) {
+    throw new StartupError(
+      `cannot open the SQLite database in ${dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; make the directory writable by this user, or set GATEHOUSE_DATA_DIR to one that is`,
+      { cause: error },
+    );
+  }
 }
 
 function openSqlite(dataDir: string): Database {
@@ -56,7 +68,7 @@ function openSqlite(dataDir: string): Database {
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-function openPostgres(url: Secret, poolSize: number): Database {
+async function openPostgres(url: Secret, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url.reveal(),
     max: poolSize,
@@ -68,6 +80,20 @@ function openPostgres(url: Secret, poolSize: number): Database {
   });
   // A pooled connection dropping (database restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    // A server's own errors (28P01 bad password, 3D000 no such database) say it in their message.
+    const reason =
+      typeof (error as { severity?: unknown }).severity === 'string'
+        ? (error as Error).message
+        : reasonOf(error);
+    throw new StartupError(
+      `cannot connect to PostgreSQL at ${endpointOf(url.reveal(), 5432)} (GATEHOUSE_DATABASE_URL): ${reason}; start PostgreSQL or correct GATEHOUSE_DATABASE_URL`,
+      { cause: error },
+    );
+  }
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

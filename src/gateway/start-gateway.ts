@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { listenFailure } from '../config/startup-error.ts';
 import type { Redis } from '../db/redis.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import type { AuthStrategy } from './auth-strategy.ts';
@@ -84,12 +85,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   applyListenerLimits(server, gatewayConfig.limits, logger, true);
   const servers: (HttpsServer | HttpServer)[] = [server];
   try {
-    await listen(server, config.data.port, config.data.host);
+    await listen(server, config.data.port, config.data.host, 'GATEHOUSE_PORT');
     let plainHttpUrl: string | null = null;
     if (gatewayConfig.httpPort !== null) {
       const plain = createPlainHttpListener({ limits: gatewayConfig.limits, resolver, exposure, logger });
       servers.push(plain);
-      await listen(plain, gatewayConfig.httpPort, config.data.host);
+      await listen(plain, gatewayConfig.httpPort, config.data.host, 'GATEHOUSE_HTTP_PORT');
       plainHttpUrl = urlOf('http', plain.address() as AddressInfo);
     }
     logger.info(
@@ -122,11 +123,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
 }
 
-function listen(server: HttpsServer | HttpServer, port: number, host: string): Promise<void> {
+function listen(
+  server: HttpsServer | HttpServer,
+  port: number,
+  host: string,
+  portVariable: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) =>
+      reject(listenFailure(error, { portVariable, hostVariable: 'GATEHOUSE_HOST', host, port }));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { Config } from '../config/config.ts';
 import { dataDirExposure } from '../config/private-files.ts';
+import { listenFailure } from '../config/startup-error.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
@@ -49,7 +50,13 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       generatedOwnerToken = await services.adminTokens.ensureOwnerToken(config.adminToken);
     }
     const admin = await buildAdminApp(services, tls, logger);
-    await admin.listen({ host: config.admin.host, port: config.admin.port });
+    await admin.listen({ host: config.admin.host, port: config.admin.port }).catch((error: unknown) => {
+      throw listenFailure(error, {
+        portVariable: 'GATEHOUSE_ADMIN_PORT',
+        hostVariable: 'GATEHOUSE_ADMIN_HOST',
+        ...config.admin,
+      });
+    });
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
     await ensureSigningKey(services.oauth);
     const data = await startDataThread({ config, logger, changeChannel }).catch(async (error: unknown) => {
