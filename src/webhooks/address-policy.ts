@@ -110,6 +110,16 @@ export function addressAllowed(address: string, allowPrivate: boolean): boolean 
   return kind === 'public' || (allowPrivate && DEVELOPMENT_CLASSES.has(kind));
 }
 
+/**
+ * What to set for deliveries to reach an address of `kind`, for the end of a refusal; '' when no
+ * setting would (metadata, multicast and unspecified addresses are refused whatever the flag).
+ */
+export function allowPrivateHint(kind: AddressClass): string {
+  return DEVELOPMENT_CLASSES.has(kind)
+    ? 'for a receiver on this machine or a private network in development, set GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=1 (refused in production mode)'
+    : '';
+}
+
 /** A phrase for error messages: "a loopback address". */
 export function describeClass(kind: AddressClass): string {
   const names: Record<AddressClass, string> = {
