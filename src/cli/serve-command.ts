@@ -19,6 +19,10 @@ export function registerServeCommand(program: Command): void {
       try {
         config = loadConfig(process.env);
       } catch (error) {
+        if (isStartupError(error)) {
+          process.stderr.write(`Gatehouse cannot start: ${error.message}\n`);
+          process.exit(1);
+        }
         if (!(error instanceof ConfigError)) throw error;
         process.stderr.write(`${error.message}\n`);
         process.exitCode = 1;

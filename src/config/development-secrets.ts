@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Secret } from '../crypto/secret.ts';
 import { ensurePrivateDir, restrictFile } from './private-files.ts';
+import { reasonOf, StartupError } from './startup-error.ts';
 
 /**
  * In development a fresh checkout must start without any setup, so the pepper and the encryption
@@ -10,6 +11,17 @@ import { ensurePrivateDir, restrictFile } from './private-files.ts';
  * Production mode never calls this: it requires both from the environment.
  */
 export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encryptionKeys: Secret } {
+  try {
+    return loadOrCreate(dataDir);
+  } catch (error) {
+    throw new StartupError(
+      `cannot keep the development secrets in ${dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; set GATEHOUSE_DATA_DIR to a directory this user can write`,
+      { cause: error },
+    );
+  }
+}
+
+function loadOrCreate(dataDir: string): { pepper: Secret; encryptionKeys: Secret } {
   const file = join(dataDir, 'development-secrets.json');
   if (!existsSync(file)) {
     ensurePrivateDir(dataDir);

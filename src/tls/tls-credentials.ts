@@ -20,7 +20,12 @@ export async function loadTlsCredentials(config: Config): Promise<TlsCredentials
     checkPair(cert, key, certFile, keyFile);
     return { cert, key, developmentCaFile: null };
   }
-  const dev = await ensureDevelopmentCertificate(config.dataDir);
+  const dev = await ensureDevelopmentCertificate(config.dataDir).catch((error: unknown) => {
+    throw new StartupError(
+      `cannot keep the development certificate in ${config.dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; set GATEHOUSE_DATA_DIR to a directory this user can write, or give GATEHOUSE_TLS_CERT_FILE and GATEHOUSE_TLS_KEY_FILE`,
+      { cause: error },
+    );
+  });
   return { cert: readFileSync(dev.certFile), key: readFileSync(dev.keyFile), developmentCaFile: dev.caFile };
 }
 

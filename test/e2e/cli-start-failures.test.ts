@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ensureDevelopmentCertificate } from '../../src/tls/development-certificate.ts';
 import { type CliResult, runGatehouse } from '../support/cli.ts';
 import { testEnvironment } from '../support/test-config.ts';
 
@@ -73,6 +74,28 @@ describe('gatehouse serve: start-up failures', () => {
     });
     assertOneLineNaming(invalid, 'GATEHOUSE_TLS_CERT_FILE');
     assert.match(invalid.stderr, /not a PEM certificate/);
+  });
+
+  it('a data directory that cannot be created is one line naming GATEHOUSE_DATA_DIR', async () => {
+    const { env, dataDir } = environment();
+    const file = join(dataDir, 'a-file');
+    writeFileSync(file, '');
+    const tls = await ensureDevelopmentCertificate(join(dataDir, 'certificate'));
+    const production = {
+      GATEHOUSE_ENV: 'production',
+      GATEHOUSE_TLS_CERT_FILE: tls.certFile,
+      GATEHOUSE_TLS_KEY_FILE: tls.keyFile,
+    };
+    // Development keeps its generated secrets there; production only the SQLite database.
+    for (const extra of [{}, production]) {
+      const result = await runGatehouse(['serve'], {
+        ...env,
+        ...extra,
+        GATEHOUSE_DATA_DIR: join(file, 'data'),
+      });
+      assertOneLineNaming(result, 'GATEHOUSE_DATA_DIR');
+      assert.match(result.stderr, /not a directory/);
+    }
   });
 
   it('an unreachable Redis is one line naming GATEHOUSE_REDIS_URL, without its password', async () => {
