@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -16,9 +16,10 @@ interface Started {
   readonly stderr: () => string;
 }
 
-/** `npm start` in its own process group (so the test can always clean up), once it says it started. */
-async function npmStart(env: Record<string, string>): Promise<Started> {
-  const npm = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `npm start` (or another launcher) in its own process group, so the test can always clean up, once it says it started. */
+async function npmStart(env: Record<string, string>, command = ['npm', 'start']): Promise<Started> {
+  const [file, ...args] = command as [string, ...string[]];
+  const npm = spawn(file, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   npm.stderr?.on('data', (chunk: Buffer) => {
@@ -86,4 +87,41 @@ describe('npm start', { skip: process.platform === 'win32' }, () => {
       assert.match(started.stderr(), /Stopping: requests in flight may finish/);
     });
   }
+});
+
+/** A Node older than 24 (the system one on many machines), with which bin/gatehouse.js relaunches itself. */
+const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((file) => {
+  try {
+    return Number(execFileSync(file, ['-p', 'process.versions.node.split(".")[0]']).toString()) < 24;
+  } catch {
+    return false;
+  }
+});
+
+describe('./bin/gatehouse.js serve on an older Node', {
+  skip: OLD_NODE === undefined || process.platform === 'win32' ? 'no Node older than 24 here' : false,
+}, () => {
+  const groups: number[] = [];
+  const dataDirs: string[] = [];
+  after(() => {
+    for (const pid of groups) if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SIGTERM to the launcher reaches the server it relaunched under Node 24', async () => {
+    const { env, dataDir } = testEnvironment({ GATEHOUSE_LOG_LEVEL: 'info' });
+    dataDirs.push(dataDir);
+    const started = await npmStart({ ...env, PATH: process.env.PATH ?? '' }, [
+      OLD_NODE as string,
+      join(ROOT, 'bin', 'gatehouse.js'),
+      'serve',
+    ]);
+    const pid = started.npm.pid as number;
+    groups.push(pid);
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && groupAlive(pid); i++) await sleep(100);
+    assert.equal(groupAlive(pid), false, 'the launcher and the server have exited');
+    assert.equal(await portOpen(started.adminPort), false);
+    assert.match(started.stderr(), /Stopping: requests in flight may finish/);
+  });
 });

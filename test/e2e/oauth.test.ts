@@ -442,7 +442,7 @@ describe('OAuth token endpoint brute-force protection', () => {
   });
   after(() => server.close());
 
-  it('limits attempts per client_id and answers 429 slow_down with Retry-After', async () => {
+  it('limits attempts per client_id from one address and answers 429 slow_down with Retry-After', async () => {
     const integrator = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Limited' } });
     const client = await server.admin('POST', '/admin/v1/clients', {
       body: { integrator_id: integrator.json.id, name: 'c', environment: 'production' },
