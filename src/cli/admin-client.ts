@@ -4,19 +4,24 @@ import { Agent, request } from 'undici';
 import { type Env, EnvReader } from '../config/env-reader.ts';
 import type { Secret } from '../crypto/secret.ts';
 
+/** One entry of a problem's `errors[]`: the field (a JSON pointer) and what is wrong with it. */
+export interface ProblemFieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
 export class AdminApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string | undefined;
-  /** The problem's `errors`: each field (or file) and what is wrong with it. */
-  readonly errors: readonly { readonly field: string; readonly message: string }[];
+  readonly errors: readonly ProblemFieldError[];
 
   constructor(
     status: number,
     code: string,
     message: string,
     requestId?: string,
-    errors: readonly { readonly field: string; readonly message: string }[] = [],
+    errors: readonly ProblemFieldError[] = [],
   ) {
     super(message);
     this.status = status;
@@ -24,6 +29,15 @@ export class AdminApiError extends Error {
     this.requestId = requestId;
     this.errors = errors;
   }
+}
+
+/** The well-formed entries of a problem's `errors[]` (anything else in it is ignored). */
+function fieldErrorsOf(value: unknown): ProblemFieldError[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown) => {
+    const { field, message } = (entry ?? {}) as Record<string, unknown>;
+    return typeof field === 'string' && typeof message === 'string' ? [{ field, message }] : [];
+  });
 }
 
 export interface AdminClient {
@@ -77,18 +91,28 @@ export function createAdminClient(env: Env): AdminClient {
         body: body === undefined ? null : JSON.stringify(body),
       });
       const text = await response.body.text();
-      const parsed = text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
+      const parsed = parseJson(text);
       if (response.statusCode >= 400) {
         throw new AdminApiError(
           response.statusCode,
           String(parsed?.code ?? 'error'),
-          String(parsed?.detail ?? `HTTP ${response.statusCode}`),
+          String(parsed?.detail ?? parsed?.title ?? `HTTP ${response.statusCode}`),
           parsed?.request_id as string | undefined,
-          Array.isArray(parsed?.errors) ? (parsed.errors as AdminApiError['errors']) : [],
+          fieldErrorsOf(parsed?.errors),
         );
       }
       return parsed as T;
     },
     close: () => dispatcher.close(),
   };
+}
+
+/** A response body as an object; a proxy's HTML error page or an empty body is undefined. */
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = text === '' ? undefined : JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

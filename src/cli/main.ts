@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
@@ -11,6 +12,7 @@ import { registerWebhookCommands } from './webhook-commands.ts';
 
 const program = new Command('gatehouse')
   .description('Gatehouse: a secure API platform (keys, OAuth, gateway, audit, webhooks)')
+  .version(packageJson.version, '-v, --version', 'print the version of Gatehouse')
   .showHelpAfterError();
 
 registerServeCommand(program);

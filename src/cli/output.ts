@@ -13,14 +13,15 @@ export function print(value: unknown, options: OutputOptions, human: () => strin
 export const table = formatTable;
 export const record = formatRecord;
 
-/** Runs a command body and turns failures into one readable line and a non-zero exit. */
+/** Runs a command body and turns failures into one readable line (then one per bad field) and a non-zero exit. */
 export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
     if (error instanceof AdminApiError) {
+      const fields = error.errors.map((entry) => `  ${entry.field}: ${entry.message}\n`).join('');
       process.stderr.write(
-        `error: ${error.message} (${error.code}, HTTP ${error.status}${error.requestId ? `, request ${error.requestId}` : ''})\n`,
+        `error: ${error.message} (${error.code}, HTTP ${error.status}${error.requestId ? `, request ${error.requestId}` : ''})\n${fields}`,
       );
     } else if (
       error instanceof Error &&
@@ -34,6 +35,11 @@ export async function run(body: () => Promise<void>): Promise<void> {
     }
     process.exitCode = 1;
   }
+}
+
+/** `1 delivery`, `2 deliveries`. */
+export function countOf(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Collects a repeatable option into an array. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isValidPrefix } from '../crypto/key-format.ts';
 import { type ScanReport, scanPaths } from './credential-scanner.ts';
-import { print } from './output.ts';
+import { countOf, print } from './output.ts';
 
 /**
  * `gatehouse scan [paths…]`: finds Gatehouse credentials in files, for CI and pre-commit hooks
@@ -25,9 +25,9 @@ export function registerScanCommand(program: Command): void {
         return;
       }
       const report = await scanPaths(paths, prefix);
-      print(report, options, () => describe(report));
       for (const { path, reason } of report.unreadable)
         process.stderr.write(`error: cannot read ${path} (${reason})\n`);
+      print(report, options, () => describe(report));
       process.exitCode = report.unreadable.length > 0 ? 2 : report.findings.length > 0 ? 1 : 0;
     });
 }
@@ -36,11 +36,19 @@ function describe(report: ScanReport): string {
   const lines = report.findings.map((f) => `${f.file}:${f.line}:${f.column}  ${f.hint}  ${f.kind}`);
   const files = new Set(report.findings.map((f) => f.file)).size;
   const count = report.findings.length;
-  lines.push(
-    count === 0
-      ? `no Gatehouse credentials found (${report.filesScanned} files scanned)`
-      : `${count} Gatehouse credential${count === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'} (${report.filesScanned} files scanned). ` +
-          'Treat each as exposed: revoke or rotate it (gatehouse keys revoke <id>), then remove it from the file.',
-  );
+  const scanned = `${countOf(report.filesScanned, 'file', 'files')} scanned`;
+  const unreadable = report.unreadable.length;
+  if (count === 0 && unreadable > 0) {
+    lines.push(
+      `scan incomplete: ${countOf(unreadable, 'path', 'paths')} could not be read; ${scanned}, no Gatehouse credentials in them`,
+    );
+  } else if (count === 0) {
+    lines.push(`no Gatehouse credentials found (${scanned})`);
+  } else {
+    lines.push(
+      `${countOf(count, 'Gatehouse credential', 'Gatehouse credentials')} found in ${countOf(files, 'file', 'files')} (${scanned}). ` +
+        'Treat each as exposed: revoke or rotate it (gatehouse keys revoke <id>), then remove it from the file.',
+    );
+  }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import type { EventType } from '../webhooks/event-type.ts';
 import type { WebhookEndpoint } from '../webhooks/webhook-endpoint.ts';
 import type { WebhookAttempt, WebhookDelivery } from '../webhooks/webhook-message.ts';
 import type { AdminClient } from './admin-client.ts';
-import { collect, print, record, runWithClient, table } from './output.ts';
+import { collect, countOf, print, record, runWithClient, table } from './output.ts';
 
 type Issued = WebhookEndpoint & { secret: string | null };
 const ENDPOINT_COLUMNS = [
@@ -160,7 +160,7 @@ export function registerWebhookCommands(program: Command): void {
     .action((messageId: string | undefined, options) =>
       runWithClient(async (client) => {
         const result = await replay(client, messageId, options);
-        print(result, options, () => `${result.replayed} deliveries queued again`);
+        print(result, options, () => `${countOf(result.replayed, 'delivery', 'deliveries')} queued again`);
       }),
     );
 

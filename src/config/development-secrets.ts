@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Secret } from '../crypto/secret.ts';
+import { ensurePrivateDir, restrictFile } from './private-files.ts';
+import { reasonOf, StartupError } from './startup-error.ts';
 
 /**
  * In development a fresh checkout must start without any setup, so the pepper and the encryption
@@ -9,9 +11,20 @@ import { Secret } from '../crypto/secret.ts';
  * Production mode never calls this: it requires both from the environment.
  */
 export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encryptionKeys: Secret } {
+  try {
+    return loadOrCreate(dataDir);
+  } catch (error) {
+    throw new StartupError(
+      `cannot keep the development secrets in ${dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; set GATEHOUSE_DATA_DIR to a directory this user can write`,
+      { cause: error },
+    );
+  }
+}
+
+function loadOrCreate(dataDir: string): { pepper: Secret; encryptionKeys: Secret } {
   const file = join(dataDir, 'development-secrets.json');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dataDir);
     const generated = {
       pepper: randomBytes(32).toString('base64url'),
       encryption_keys: `1:${randomBytes(32).toString('base64')}`,
@@ -23,7 +36,7 @@ export function loadDevelopmentSecrets(dataDir: string): { pepper: Secret; encry
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  chmodSync(file, 0o600);
+  restrictFile(file);
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { pepper: string; encryption_keys: string };
   return { pepper: new Secret(stored.pepper), encryptionKeys: new Secret(stored.encryption_keys) };
 }

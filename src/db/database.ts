@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { createPrivateFile, ensurePrivateDir, restrictFile } from '../config/private-files.ts';
+import { endpointOf, reasonOf, StartupError } from '../config/startup-error.ts';
 import type { Secret } from '../crypto/secret.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Schema } from './schema.ts';
@@ -29,8 +30,8 @@ const INT8_OID = 20;
 /** Opens the configured database and brings its schema to the latest migration. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.url
-    ? openPostgres(options.url, options.poolSize ?? 10)
-    : openSqlite(options.dataDir);
+    ? await openPostgres(options.url, options.poolSize ?? 10)
+    : openSqliteIn(options.dataDir);
   try {
     await migrateToLatest(database.db, database.dialect);
   } catch (error) {
@@ -40,9 +41,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return database;
 }
 
+function openSqliteIn(dataDir: string): Database {
+  try {
+    return openSqlite(dataDir);
+  } catch (error) {
+    throw new StartupError(
+      `cannot open the SQLite database in ${dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; make the directory writable by this user, or set GATEHOUSE_DATA_DIR to one that is`,
+      { cause: error },
+    );
+  }
+}
+
 function openSqlite(dataDir: string): Database {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = new DatabaseSync(join(dataDir, 'gatehouse.sqlite'), { timeout: 5000 });
+  ensurePrivateDir(dataDir);
+  const path = join(dataDir, 'gatehouse.sqlite');
+  // SQLite creates the -wal and -shm files with the database file's permissions: a 0600 database
+  // keeps all three private whatever the umask (and an older install's files are narrowed here).
+  createPrivateFile(path);
+  restrictFile(`${path}-wal`);
+  restrictFile(`${path}-shm`);
+  const file = new DatabaseSync(path, { timeout: 5000 });
   // WAL with synchronous=NORMAL survives a process crash without losing committed transactions;
   // only an OS crash or power loss can drop the last ones.
   file.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
@@ -50,7 +68,7 @@ function openSqlite(dataDir: string): Database {
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-function openPostgres(url: Secret, poolSize: number): Database {
+async function openPostgres(url: Secret, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url.reveal(),
     max: poolSize,
@@ -62,6 +80,20 @@ function openPostgres(url: Secret, poolSize: number): Database {
   });
   // A pooled connection dropping (database restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    // A server's own errors (28P01 bad password, 3D000 no such database) say it in their message.
+    const reason =
+      typeof (error as { severity?: unknown }).severity === 'string'
+        ? (error as Error).message
+        : reasonOf(error);
+    throw new StartupError(
+      `cannot connect to PostgreSQL at ${endpointOf(url.reveal(), 5432)} (GATEHOUSE_DATABASE_URL): ${reason}; start PostgreSQL or correct GATEHOUSE_DATABASE_URL`,
+      { cause: error },
+    );
+  }
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { endpointOf, reasonOf, StartupError } from '../config/startup-error.ts';
 import type { Secret } from '../crypto/secret.ts';
 
 export type { Redis } from 'ioredis';
@@ -23,7 +24,9 @@ export async function connectRedis(url: Secret, options: { name: string; logger:
     connectionName: options.name,
   });
   let lastLogged = 0;
+  let lastError: unknown;
   client.on('error', (error: NodeJS.ErrnoException) => {
+    lastError = error;
     const now = Date.now();
     if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;
     lastLogged = now;
@@ -42,8 +45,10 @@ export async function connectRedis(url: Secret, options: { name: string; logger:
     ]);
   } catch (error) {
     client.disconnect();
-    throw new Error(
-      `cannot connect to Redis (GATEHOUSE_REDIS_URL): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    // ioredis rejects with "Connection is closed"; the cause (ECONNREFUSED, WRONGPASS…) came as an event.
+    throw new StartupError(
+      `cannot connect to Redis at ${endpointOf(url.reveal(), 6379)} (GATEHOUSE_REDIS_URL): ${reasonOf(lastError ?? error)}; start Redis, correct GATEHOUSE_REDIS_URL, or unset it to run without Redis`,
+      { cause: error },
     );
   } finally {
     clearTimeout(timer);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { listenFailure } from '../config/startup-error.ts';
 import type { Redis } from '../db/redis.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import { acceptPlainHttp } from '../net/plain-http-on-tls-port.ts';
@@ -124,12 +125,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const servers: (HttpsServer | HttpServer)[] = [server];
   try {
-    await listen(server, config.data.port, config.data.host);
+    await listen(server, config.data.port, config.data.host, 'GATEHOUSE_PORT');
     let plainHttpUrl: string | null = null;
     if (gatewayConfig.httpPort !== null) {
       const plain = refusal('plain_http_listener');
       servers.push(plain);
-      await listen(plain, gatewayConfig.httpPort, config.data.host);
+      await listen(plain, gatewayConfig.httpPort, config.data.host, 'GATEHOUSE_HTTP_PORT');
       plainHttpUrl = urlOf('http', plain.address() as AddressInfo);
     }
     logger.info(
@@ -198,11 +199,18 @@ function upstreamsSet(config: GatewayConfig): Record<'production' | 'sandbox', b
   };
 }
 
-function listen(server: HttpsServer | HttpServer, port: number, host: string): Promise<void> {
+function listen(
+  server: HttpsServer | HttpServer,
+  port: number,
+  host: string,
+  portVariable: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) =>
+      reject(listenFailure(error, { portVariable, hostVariable: 'GATEHOUSE_HOST', host, port }));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -4,6 +4,7 @@ import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 import { redactCredentials } from '../log/redact-credentials.ts';
+import { RepeatedEvents } from './repeated-events.ts';
 import type { SecurityEventTable } from './security-event-schema.ts';
 
 /** Security event types (L4). New detectors add their names here. */
@@ -25,6 +26,14 @@ export interface SecurityEventInput {
   readonly details?: Record<string, unknown>;
 }
 
+export interface RecordOptions {
+  /**
+   * Fold identical events of the next minute into this one's row (`details.count`,
+   * `details.last_seen`): for events an attacker can cause at will, such as failed authentication.
+   */
+  readonly aggregate?: boolean;
+}
+
 export interface SecurityEvent {
   id: string;
   timestamp: string;
@@ -40,14 +49,22 @@ export interface SecurityEvent {
 export class SecurityEvents {
   readonly #db: Kysely<Schema>;
   readonly #logger: Logger;
+  readonly #repeats: RepeatedEvents;
 
   constructor(db: Kysely<Schema>, logger: Logger) {
     this.#db = db;
     this.#logger = logger.child({ component: 'security' });
+    this.#repeats = new RepeatedEvents({
+      insert: (row) => this.#insert(row),
+      updateDetails: (id, detailsJson) => this.#updateDetails(id, detailsJson),
+    });
   }
 
-  /** Stores and logs an event. Never throws: losing the request because monitoring failed is worse. */
-  async record(input: SecurityEventInput, now = Date.now()): Promise<void> {
+  /**
+   * Stores and logs an event (an aggregated repeat is counted, not logged again). Never throws:
+   * losing the request because monitoring failed is worse.
+   */
+  async record(input: SecurityEventInput, now = Date.now(), options: RecordOptions = {}): Promise<void> {
     const row: SecurityEventTable = {
       id: uuid7(now),
       created_at: now,
@@ -58,6 +75,21 @@ export class SecurityEvents {
       ip: input.ip ?? null,
       details_json: redactCredentials(JSON.stringify(input.details ?? {})),
     };
+    if (options.aggregate) {
+      const repeat = this.#repeats.record(row, now);
+      if (repeat.first) this.#log(row);
+      return repeat.stored;
+    }
+    this.#log(row);
+    await this.#insert(row);
+  }
+
+  /** Stores the counts of aggregated events not yet written (before the database closes). */
+  flush(): Promise<void> {
+    return this.#repeats.flush();
+  }
+
+  #log(row: SecurityEventTable): void {
     this.#logger.warn(
       {
         security_event: row.event,
@@ -68,10 +100,25 @@ export class SecurityEvents {
       },
       'security event',
     );
+  }
+
+  async #insert(row: SecurityEventTable): Promise<void> {
     try {
       await this.#db.insertInto('security_events').values(row).execute();
     } catch (error) {
       this.#logger.error({ err: error, security_event: row.event }, 'could not store a security event');
+    }
+  }
+
+  async #updateDetails(id: string, detailsJson: string): Promise<void> {
+    try {
+      await this.#db
+        .updateTable('security_events')
+        .set({ details_json: detailsJson })
+        .where('id', '=', id)
+        .execute();
+    } catch (error) {
+      this.#logger.error({ err: error }, 'could not update the count of a security event');
     }
   }
 

@@ -14,14 +14,20 @@ export type OAuthEndpoint = 'token' | 'introspect' | 'revoke';
 
 /**
  * What every client-authenticated OAuth endpoint does first: limit attempts per IP and per
- * client_id (brute-force protection), authenticate the client in constant time, enforce its IP
- * allowlist, and record a security event for every failed client authentication.
+ * client_id from that IP (brute-force protection), authenticate the client in constant time, limit
+ * authenticated requests per client, enforce its IP allowlist, and record failed client
+ * authentication as security events (aggregated: a flood is one row per address and minute).
+ *
+ * Attempts are counted per client_id *and* IP so that wrong secrets sent for a victim's client_id
+ * from elsewhere exhaust only the sender's budget; the per-client budget counts only requests that
+ * proved the secret, so nobody without it can spend it.
  */
 export class EndpointGuard {
   readonly #registry: ClientRegistry;
   readonly #limiter: RateLimiter;
   readonly #securityEvents: SecurityEvents;
   readonly #perClient: RateLimitPolicy;
+  readonly #perClientFromIp: RateLimitPolicy;
   readonly #perIp: RateLimitPolicy;
 
   constructor(deps: {
@@ -35,6 +41,7 @@ export class EndpointGuard {
     this.#securityEvents = deps.securityEvents;
     const rate = deps.requestsPerSecond;
     this.#perClient = rateLimitPolicy('credential', { requests_per_second: rate, burst: rate * 4 });
+    this.#perClientFromIp = rateLimitPolicy('ip', { requests_per_second: rate, burst: rate * 4 });
     this.#perIp = rateLimitPolicy('ip', { requests_per_second: rate * 2, burst: rate * 8 });
   }
 
@@ -50,19 +57,25 @@ export class EndpointGuard {
     endpoint: OAuthEndpoint,
   ): Promise<ClientRecord> {
     const presented = presentedClient(req, form);
-    await this.#take(`oauth:${presented.clientId.slice(0, 64)}`, this.#perClient, Date.now());
+    const clientId = presented.clientId.slice(0, 64);
+    await this.#take(`oauth:${clientId}@${ip}`, this.#perClientFromIp, Date.now());
     const result = await this.#registry.authenticate(presented.clientId, presented.secret);
     if (!result.ok) {
-      await this.#securityEvents.record({
-        event: 'oauth_client_authentication_failed',
-        source: 'oauth',
-        credentialId: result.client?.id ?? null,
-        integratorId: result.client?.integratorId ?? null,
-        ip,
-        details: { endpoint, method: presented.method, reason: result.reason },
-      });
+      await this.#securityEvents.record(
+        {
+          event: 'oauth_client_authentication_failed',
+          source: 'oauth',
+          credentialId: result.client?.id ?? null,
+          integratorId: result.client?.integratorId ?? null,
+          ip,
+          details: { endpoint, method: presented.method, reason: result.reason },
+        },
+        Date.now(),
+        { aggregate: true },
+      );
       throw new OAuthError(401, 'invalid_client', 'Client authentication failed', BASIC_CHALLENGE);
     }
+    await this.#take(`oauth:${result.client.id}`, this.#perClient, Date.now());
     if (!result.client.allowlist.allows(ip)) {
       await this.#securityEvents.record({
         event: 'oauth_client_ip_not_allowed',

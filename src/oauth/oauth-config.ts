@@ -6,7 +6,7 @@ export interface OAuthConfig {
   readonly issuer: string | null;
   /** `aud` of every token; null: the issuer. */
   readonly audience: string | null;
-  /** Token endpoint requests per second per client_id (burst 4×); per IP twice that (brute-force protection). */
+  /** Requests per second per authenticated client and per client_id from one IP (burst 4×); per IP twice that. */
   readonly tokenRequestsPerSecond: number;
 }
 

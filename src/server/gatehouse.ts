@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { type Config, configSource } from '../config/config.ts';
+import { dataDirExposure } from '../config/private-files.ts';
+import { listenFailure } from '../config/startup-error.ts';
 import { GatewayReloader, type GatewayReloadOutcome } from '../gateway/gateway-reloader.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
@@ -48,6 +50,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
   const tls = await loadTlsCredentials(config);
   const changeChannel = `gatehouse-changes-${randomUUID()}`;
   const services = await createServices(config, logger, { changeChannel });
+  const exposure = dataDirExposure(config.dataDir);
+  if (exposure !== null) logger.warn(exposure);
   try {
     let generatedOwnerToken: string | undefined;
     if (config.adminToken || options.mayGenerateOwnerToken) {
@@ -62,7 +66,13 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     });
     const admin = await buildAdminApp(services, tls, logger, gatewayReloader);
     refusePlainHttpOnAdminPort(admin, services, logger);
-    await admin.listen({ host: config.admin.host, port: config.admin.port });
+    await admin.listen({ host: config.admin.host, port: config.admin.port }).catch((error: unknown) => {
+      throw listenFailure(error, {
+        portVariable: 'GATEHOUSE_ADMIN_PORT',
+        hostVariable: 'GATEHOUSE_ADMIN_HOST',
+        ...config.admin,
+      });
+    });
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
     await ensureSigningKey(services.oauth);
     const data = await startDataThread({ config, logger, changeChannel }).catch(async (error: unknown) => {

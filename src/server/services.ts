@@ -93,6 +93,7 @@ export async function createServices(
     oauth: createOAuth({ config, db, audit, changes, envelope, hasher, logger }),
     webhooks: createWebhooks({ config: config.webhooks, database, audit, envelope, securityEvents, logger }),
     async close() {
+      await securityEvents.flush();
       await changes.close();
       await redis?.quit().catch(() => redis?.disconnect());
       await database.close();

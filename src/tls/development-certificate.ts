@@ -1,8 +1,9 @@
-import { webcrypto, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { ensurePrivateDir, restrictFile, writePrivateFile } from '../config/private-files.ts';
 
 export interface DevelopmentCertificate {
   /** PEM files: the CA clients should trust, the server certificate chain and its private key. */
@@ -30,9 +31,12 @@ export async function ensureDevelopmentCertificate(dataDir: string): Promise<Dev
     certFile: join(dir, 'server.pem'),
     keyFile: join(dir, 'server-key.pem'),
   };
-  if (stillValid(files.certFile)) return files;
+  if (stillValid(files)) {
+    restrictFile(files.keyFile);
+    return files;
+  }
 
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + VALIDITY_MS);
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify']);
@@ -69,16 +73,18 @@ export async function ensureDevelopmentCertificate(dataDir: string): Promise<Dev
     ],
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey);
-  writeFileSync(files.keyFile, x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), { mode: 0o600 });
-  writeFileSync(files.certFile, `${server.toString('pem')}\n${ca.toString('pem')}\n`);
-  writeFileSync(files.caFile, `${ca.toString('pem')}\n`);
+  writePrivateFile(files.keyFile, x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'));
+  writePrivateFile(files.certFile, `${server.toString('pem')}\n${ca.toString('pem')}\n`);
+  writePrivateFile(files.caFile, `${ca.toString('pem')}\n`);
   return files;
 }
 
-function stillValid(certFile: string): boolean {
-  if (!existsSync(certFile)) return false;
+/** The certificate is far from expiry and the key beside it is its own (a crash mid-renewal leaves neither). */
+function stillValid(files: { certFile: string; keyFile: string }): boolean {
+  if (!existsSync(files.certFile) || !existsSync(files.keyFile)) return false;
   try {
-    const cert = new X509Certificate(readFileSync(certFile));
+    const cert = new X509Certificate(readFileSync(files.certFile));
+    if (!cert.checkPrivateKey(createPrivateKey(readFileSync(files.keyFile)))) return false;
     return new Date(cert.validTo).getTime() - Date.now() > RENEW_BEFORE_MS;
   } catch {
     return false;

@@ -1,5 +1,7 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
+import { reasonOf, StartupError } from '../config/startup-error.ts';
 import { ensureDevelopmentCertificate } from './development-certificate.ts';
 
 export interface TlsCredentials {
@@ -12,12 +14,55 @@ export interface TlsCredentials {
 /** The certificate both listeners serve: the configured files, or the generated development pair. */
 export async function loadTlsCredentials(config: Config): Promise<TlsCredentials> {
   if (config.tls) {
-    return {
-      cert: readFileSync(config.tls.certFile),
-      key: readFileSync(config.tls.keyFile),
-      developmentCaFile: null,
-    };
+    const { certFile, keyFile } = config.tls;
+    const cert = readSetting('GATEHOUSE_TLS_CERT_FILE', certFile);
+    const key = readSetting('GATEHOUSE_TLS_KEY_FILE', keyFile);
+    checkPair(cert, key, certFile, keyFile);
+    return { cert, key, developmentCaFile: null };
   }
-  const dev = await ensureDevelopmentCertificate(config.dataDir);
+  const dev = await ensureDevelopmentCertificate(config.dataDir).catch((error: unknown) => {
+    throw new StartupError(
+      `cannot keep the development certificate in ${config.dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; set GATEHOUSE_DATA_DIR to a directory this user can write, or give GATEHOUSE_TLS_CERT_FILE and GATEHOUSE_TLS_KEY_FILE`,
+      { cause: error },
+    );
+  });
   return { cert: readFileSync(dev.certFile), key: readFileSync(dev.keyFile), developmentCaFile: dev.caFile };
+}
+
+function readSetting(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new StartupError(
+      `cannot read ${file} (${variable}): ${reasonOf(error)}; point ${variable} at a file this user can read`,
+      { cause: error },
+    );
+  }
+}
+
+/** Refuses at start what the TLS listener would otherwise reject with an OpenSSL stack trace. */
+function checkPair(cert: Buffer, key: Buffer, certFile: string, keyFile: string): void {
+  let certificate: X509Certificate;
+  let privateKey: KeyObject;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch (error) {
+    throw new StartupError(
+      `${certFile} (GATEHOUSE_TLS_CERT_FILE) is not a PEM certificate; give the server certificate, then any intermediates`,
+      { cause: error },
+    );
+  }
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (error) {
+    throw new StartupError(
+      `${keyFile} (GATEHOUSE_TLS_KEY_FILE) is not an unencrypted PEM private key; give the certificate's key without a passphrase`,
+      { cause: error },
+    );
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new StartupError(
+      `the key in ${keyFile} (GATEHOUSE_TLS_KEY_FILE) does not belong to the certificate in ${certFile} (GATEHOUSE_TLS_CERT_FILE); give the matching pair`,
+    );
+  }
 }

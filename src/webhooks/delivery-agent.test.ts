@@ -68,7 +68,10 @@ describe('the delivery client', () => {
     });
     const refused = await post(`https://localhost:${port}/hook`, toLoopback, { allowPrivate: false });
     assert.equal(refused.status, null);
-    assert.match(refused.error as string, /^blocked_address: .*loopback/);
+    assert.match(
+      refused.error as string,
+      /^blocked_address: .*loopback address; .*GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=1/,
+    );
     assert.equal(received, before + 1);
   });
 
@@ -98,6 +101,6 @@ describe('the delivery client', () => {
       allowPrivate: true,
       extraCa: null,
     });
-    assert.match(result.error as string, /^tls_error/);
+    assert.match(result.error as string, /^tls_error: \w+; .*set GATEHOUSE_WEBHOOK_CA_FILE/);
   });
 });

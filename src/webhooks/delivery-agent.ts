@@ -2,15 +2,22 @@ import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { createSecureContext, getCACertificates } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
-import { addressAllowed, classifyAddress, describeClass } from './address-policy.ts';
+import {
+  type AddressClass,
+  addressAllowed,
+  allowPrivateHint,
+  classifyAddress,
+  describeClass,
+} from './address-policy.ts';
 import { type ResolveAll, resolveAll } from './endpoint-url.ts';
 
 /** A connection refused because the receiver's address is not one deliveries may reach (W5). */
 export class BlockedAddressError extends Error {
   readonly code = 'ERR_WEBHOOK_BLOCKED_ADDRESS';
 
-  constructor(what: string) {
-    super(`the receiver's host resolves to ${what}`);
+  constructor(kind: AddressClass) {
+    const hint = allowPrivateHint(kind);
+    super(`the receiver's host resolves to ${describeClass(kind)}${hint === '' ? '' : `; ${hint}`}`);
     this.name = 'BlockedAddressError';
   }
 }
@@ -44,7 +51,7 @@ export function createDeliveryAgent(options: DeliveryAgentOptions): Agent {
       (addresses) => {
         const blocked = addresses.find((address) => !addressAllowed(address, options.allowPrivate));
         if (blocked !== undefined) {
-          callback(new BlockedAddressError(describeClass(classifyAddress(blocked))), []);
+          callback(new BlockedAddressError(classifyAddress(blocked)), []);
           return;
         }
         const family = familyNumber(lookupOptions.family);
@@ -78,7 +85,7 @@ export function createDeliveryAgent(options: DeliveryAgentOptions): Agent {
     connect(connectOptions, callback) {
       const host = connectOptions.hostname;
       if (isIP(host) !== 0 && !addressAllowed(host, options.allowPrivate)) {
-        callback(new BlockedAddressError(describeClass(classifyAddress(host))), null);
+        callback(new BlockedAddressError(classifyAddress(host)), null);
         return;
       }
       connector(connectOptions, callback);

@@ -88,8 +88,13 @@ export async function sendDelivery(options: {
 }
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+/** The receiver's certificate chain does not lead to a trusted CA (a private or self-signed one). */
+const UNTRUSTED_CA =
+  /^(UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_UNTRUSTED)/;
+/** No TLS on the other end: usually an http:// receiver on the https:// port. */
+const NOT_TLS = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)/;
 
-/** A short, stable description of a failed attempt: an error code, never a message with data in it. */
+/** A short, stable description of a failed attempt: a kind and a code, a fixed hint for the fixable ones, never data. */
 export function describeFailure(error: unknown): string {
   const code = codeOf(error) ?? codeOf((error as { cause?: unknown } | null)?.cause);
   if (code === 'ERR_WEBHOOK_BLOCKED_ADDRESS') return `blocked_address: ${(error as Error).message}`;
@@ -97,7 +102,15 @@ export function describeFailure(error: unknown): string {
   if (/TIMEOUT/.test(code)) return 'timeout';
   if (code === 'ECONNREFUSED') return 'connection_refused';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'connection_reset';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns_error';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return "dns_error: the receiver's host does not resolve";
+  if (UNTRUSTED_CA.test(code)) {
+    return `tls_error: ${code}; the receiver's certificate is not from a trusted CA: for a private or test CA, set GATEHOUSE_WEBHOOK_CA_FILE to its PEM file`;
+  }
+  if (NOT_TLS.test(code))
+    return `tls_error: ${code}; the receiver does not speak TLS on this port (webhooks are https only)`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+    return `tls_error: ${code}; the receiver's certificate is not for this host name`;
+  }
   if (TLS_CODES.test(code)) return `tls_error: ${code}`;
   return `network_error: ${code}`;
 }

@@ -284,7 +284,8 @@ export class EndpointService {
       ...(this.#deps.resolve ? { resolve: this.#deps.resolve } : {}),
     });
     if (!verdict.ok) {
-      throw new ApiError(422, 'url_not_allowed', 'Webhook endpoints must be public https:// URLs', {
+      const detail = 'Webhook endpoints must be public https:// URLs';
+      throw new ApiError(422, 'url_not_allowed', verdict.hint ? `${detail}; ${verdict.hint}` : detail, {
         errors: [{ field: '/url', message: verdict.message }],
       });
     }

@@ -44,7 +44,18 @@ describe('webhook URL rules', () => {
       assert.equal(verdict.ok, false, url);
     }
     const mixed = await check('https://mixed.example.com/');
-    assert.deepEqual(mixed, { ok: false, message: 'names a host that resolves to a loopback address' });
+    assert.ok(!mixed.ok);
+    assert.equal(mixed.message, 'names a host that resolves to a loopback address');
+    assert.match(mixed.hint ?? '', /set GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=1/);
+    const metadata = await check('https://rebind.example.com/');
+    assert.ok(!metadata.ok);
+    assert.equal(metadata.hint, undefined, 'no setting lets deliveries reach a metadata address');
+    const nowhere = await check('https://nowhere.example.com/');
+    assert.ok(!nowhere.ok);
+    assert.equal(
+      nowhere.message,
+      'names a host, nowhere.example.com, that does not resolve; use a host name with a DNS record',
+    );
   });
 
   it('judges IP literals without a lookup, including the forms URL parsing normalises', async () => {

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { addressAllowed, classifyAddress, describeClass } from './address-policy.ts';
+import { addressAllowed, allowPrivateHint, classifyAddress, describeClass } from './address-policy.ts';
 
 /** Resolves a host name to every address it has. */
 export type ResolveAll = (hostname: string) => Promise<string[]>;
@@ -8,7 +8,11 @@ export type ResolveAll = (hostname: string) => Promise<string[]>;
 export const resolveAll: ResolveAll = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
-export type UrlVerdict = { ok: true; url: URL } | { ok: false; message: string };
+/** A refusal's `message` is about the URL field; its `hint`, when set, names the setting that would allow it. */
+export type UrlVerdict = { ok: true; url: URL } | { ok: false; message: string; hint?: string };
+
+/** Special-use names (RFC 2606, RFC 6761) that never resolve in public DNS. */
+const NEVER_RESOLVES = /\.(example|invalid|test)\.?$|^(example|invalid|test)\.?$/i;
 
 const MAX_URL_LENGTH = 2048;
 
@@ -44,20 +48,30 @@ export async function checkEndpointUrl(
     try {
       addresses = await (options.resolve ?? resolveAll)(host);
     } catch {
-      return { ok: false, message: 'names a host that does not resolve' };
+      addresses = [];
     }
-    if (addresses.length === 0) return { ok: false, message: 'names a host that does not resolve' };
+    if (addresses.length === 0) return { ok: false, message: doesNotResolve(host) };
   }
   for (const address of addresses) {
     if (!addressAllowed(address, options.allowPrivate)) {
-      const what = describeClass(classifyAddress(address));
+      const kind = classifyAddress(address);
+      const what = describeClass(kind);
+      const hint = allowPrivateHint(kind);
       return {
         ok: false,
         message: isIP(host) !== 0 ? `must not point at ${what}` : `names a host that resolves to ${what}`,
+        ...(hint === '' ? {} : { hint }),
       };
     }
   }
   return { ok: true, url };
+}
+
+function doesNotResolve(host: string): string {
+  const reserved = NEVER_RESOLVES.test(host)
+    ? ' (.example, .invalid and .test names never resolve: they are reserved for documentation and tests)'
+    : '';
+  return `names a host, ${host}, that does not resolve${reserved}; use a host name with a DNS record`;
 }
 
 /** The URL's host without IPv6 brackets. */

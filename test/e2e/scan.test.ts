@@ -34,6 +34,8 @@ describe('gatehouse scan', () => {
     const missing = await gatehouse('scan', join(dir, 'nope'));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*nope \(ENOENT\)/);
+    assert.match(missing.stdout, /^scan incomplete: 1 path could not be read; 0 files scanned/);
+    assert.ok(!missing.stdout.includes('no Gatehouse credentials found'), missing.stdout);
   });
 
   it('finds no credential in any file this repository tracks', async (t) => {

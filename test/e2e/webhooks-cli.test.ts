@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { recordSecret } from '../support/artifacts.ts';
 import { runGatehouse } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
 describe('the gatehouse webhooks CLI', () => {
   let server: TestServer;
@@ -98,12 +99,44 @@ describe('the gatehouse webhooks CLI', () => {
 
     const one = await gatehouse('replay', message.json.id);
     assert.equal(one.code, 0, one.stderr);
-    assert.match(one.stdout, /1 deliveries queued again/);
+    assert.match(one.stdout, /^1 delivery queued again$/m);
     const wrong = await gatehouse('replay', '--endpoint', endpoint.json.id);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /--since/);
     const since1 = await gatehouse('replay', '--endpoint', endpoint.json.id, '--since', since, '--json');
     assert.equal(since1.code, 0, since1.stderr);
     assert.equal(typeof JSON.parse(since1.stdout).replayed, 'number');
+  });
+
+  it('a TLS failure to a local receiver with its own CA names GATEHOUSE_WEBHOOK_CA_FILE in the attempt', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const endpoint = await server.admin('POST', '/admin/v1/webhook-endpoints', {
+        body: {
+          integrator_id: integratorId,
+          environment: 'sandbox',
+          url: `${receiver.url}/untrusted`,
+          event_types: ['build.finished'],
+        },
+      });
+      assert.equal(endpoint.status, 201, endpoint.text);
+      recordSecret(endpoint.json.secret);
+      await server.admin('POST', '/admin/v1/events', {
+        body: { type: 'build.finished', integrator_id: integratorId, environment: 'sandbox', data: {} },
+      });
+      let deliveries: { id: string; status: string }[] = [];
+      for (let i = 0; i < 200 && deliveries[0]?.status !== 'failed'; i++) {
+        deliveries = JSON.parse(
+          (await gatehouse('deliveries', '--endpoint', endpoint.json.id, '--json')).stdout,
+        ).data;
+      }
+      assert.equal(deliveries[0]?.status, 'failed');
+      const attempts = await gatehouse('attempts', deliveries[0]?.id as string, '--json');
+      const error = JSON.parse(attempts.stdout).data[0].error as string;
+      assert.match(error, /^tls_error: \w+; .*set GATEHOUSE_WEBHOOK_CA_FILE to its PEM file/);
+      assert.equal(receiver.received.length, 0);
+    } finally {
+      await receiver.close();
+    }
   });
 });
