@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { redactUrl } from '../log/redact-url.ts';
+import { userAgentForLog } from '../log/user-agent.ts';
 
 /** One structured line per admin request (L1): never a header, never a body. */
 export function registerRequestLog(app: FastifyInstance): void {
@@ -13,7 +14,7 @@ export function registerRequestLog(app: FastifyInstance): void {
         latency_ms: Math.round(reply.elapsedTime * 100) / 100,
         admin_token_id: request.admin?.tokenId ?? null,
         ip: request.ip,
-        user_agent: request.headers['user-agent'] ?? null,
+        user_agent: userAgentForLog(request.headers['user-agent']),
       },
       'admin request',
     );

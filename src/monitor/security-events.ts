@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
-import { redactCredentials } from '../log/redact-credentials.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { SecurityEventTable } from './security-event-schema.ts';
 
 /** Security event types (L4). New detectors add their names here. */
@@ -56,7 +56,7 @@ export class SecurityEvents {
       credential_id: input.credentialId ?? null,
       integrator_id: input.integratorId ?? null,
       ip: input.ip ?? null,
-      details_json: redactCredentials(JSON.stringify(input.details ?? {})),
+      details_json: redactSecrets(JSON.stringify(input.details ?? {})),
     };
     this.#logger.warn(
       {
