@@ -9,6 +9,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.ts';
 import { ProblemSchema } from '../http/schemas.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
+import { AggregatedSecurityEvents } from '../monitor/aggregated-events.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import { registerOAuthRoutes } from '../oauth/client-routes.ts';
 import type { Services } from '../server/services.ts';
@@ -16,6 +17,7 @@ import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import { registerAccessReviewRoute } from './access-review.ts';
 import { registerAdminAuth } from './admin-auth.ts';
 import { registerAdminTokenRoutes } from './admin-token-routes.ts';
+import { AuthFailureThrottle } from './auth-failure-throttle.ts';
 import { answerClientError, answerFrameworkError } from './framework-refusals.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { handleError, sendProblem } from './problem-replies.ts';
@@ -75,7 +77,13 @@ export async function buildAdminApp(
   });
   app.addSchema(ProblemSchema);
 
-  registerAdminAuth(app, services.adminTokens);
+  const throttle = new AuthFailureThrottle();
+  const failures = new AggregatedSecurityEvents(services.securityEvents);
+  app.addHook('onClose', async () => {
+    throttle.close();
+    await failures.close();
+  });
+  registerAdminAuth(app, { tokens: services.adminTokens, throttle, failures });
   registerIdempotency(app, services.database.db, services.envelope);
   registerRequestLog(app);
 

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
+import type { AggregatedSecurityEvents } from '../monitor/aggregated-events.ts';
+import { clientNetworkOf } from '../net/client-network.ts';
 import type { AdminRole } from './admin-token.ts';
 import { roleAllows } from './admin-token.ts';
 import type { AdminTokenService, AuthenticatedAdmin } from './admin-token-service.ts';
+import type { AuthFailureThrottle } from './auth-failure-throttle.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,11 +23,23 @@ declare module 'fastify' {
 const REALM = 'Bearer realm="gatehouse-admin"';
 const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/;
 
+export interface AdminAuthDeps {
+  readonly tokens: AdminTokenService;
+  /** Failed authentications per client network (brute-force protection). */
+  readonly throttle: AuthFailureThrottle;
+  /** Where failed authentications are counted, one security event per client network and window. */
+  readonly failures: AggregatedSecurityEvents;
+}
+
 /**
  * Authenticates every admin request before its body is read: 401 for a missing or invalid token,
- * 400 for a malformed Authorization header, 403 when the token's role is too weak (C2, K9).
+ * 400 for a malformed Authorization header, 403 when the token's role is too weak (C2, K9), and
+ * 429 with `Retry-After` for a client network that failed too often (`AuthFailureThrottle`):
+ * only failures count, and one network's failures never slow another's requests. Failures are
+ * recorded as `admin_authentication_failed` security events, aggregated per network and minute.
  */
-export function registerAdminAuth(app: FastifyInstance, tokens: AdminTokenService): void {
+export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): void {
+  const { tokens, throttle, failures } = deps;
   app.decorateRequest('admin', null);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
     const config = request.routeOptions.config;
@@ -41,12 +56,36 @@ export function registerAdminAuth(app: FastifyInstance, tokens: AdminTokenServic
         headers: { 'www-authenticate': `${REALM}, error="invalid_request"` },
       });
     }
-    const admin = await tokens.authenticate(match[1] as string);
+    const network = clientNetworkOf(request.ip);
+    const attempt = throttle.attempt(network);
+    const event = { event: 'admin_authentication_failed', source: 'admin', ip: network };
+    if (!attempt.allowed) {
+      failures.add(`admin:${network}`, event, { refused: 1 });
+      const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
+      throw new ApiError(
+        429,
+        'authentication_throttled',
+        `Too many failed authentications from this address; retry in ${seconds} s`,
+        { headers: { 'retry-after': String(seconds) } },
+      );
+    }
+    let admin: AuthenticatedAdmin | undefined;
+    try {
+      admin = await tokens.authenticate(match[1] as string);
+    } catch (error) {
+      throttle.release(network);
+      throw error;
+    }
     if (!admin) {
+      const exhausted = throttle.exhausted(network);
+      failures.add(`admin:${network}`, event, exhausted ? { failures: 1, throttled: 1 } : { failures: 1 }, {
+        closeNow: exhausted,
+      });
       throw new ApiError(401, 'invalid_token', 'The admin token is not valid', {
         headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
       });
     }
+    throttle.release(network);
     const required =
       config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'auditor' : 'admin');
     if (!roleAllows(admin.role, required)) {

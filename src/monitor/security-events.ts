@@ -12,6 +12,7 @@ export type SecurityEventType =
   | 'authentication_failed'
   | 'webhook_endpoint_disabled'
   | 'oauth_client_authentication_failed'
+  | 'admin_authentication_failed'
   | (string & {});
 
 export interface SecurityEventInput {

@@ -20,8 +20,11 @@ export interface RequestOptions {
  * `localAddress` picks the client's source address, e.g. `127.0.0.2` to be a second loopback client.
  */
 export function createHttpsClient(ca: Buffer, options: { localAddress?: string } = {}) {
-  const connect = options.localAddress === undefined ? { ca } : { ca, localAddress: options.localAddress };
-  const agent = new Agent({ connect, keepAliveTimeout: 1000 });
+  const agent = new Agent({
+    connect: { ca },
+    keepAliveTimeout: 1000,
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+  });
   return {
     async send(url: string, options: RequestOptions = {}): Promise<HttpResponse> {
       const headers: Record<string, string> = { ...options.headers };
