@@ -7,6 +7,7 @@ import type { AdminRole } from './admin-token.ts';
 import { roleAllows } from './admin-token.ts';
 import type { AdminTokenService, AuthenticatedAdmin } from './admin-token-service.ts';
 import type { AuthFailureThrottle } from './auth-failure-throttle.ts';
+import { adminTokenRefusal } from './token-refusal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,7 +22,8 @@ declare module 'fastify' {
 }
 
 const REALM = 'Bearer realm="gatehouse-admin"';
-const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/;
+/** Long enough for a misplaced OAuth access token, so the refusal can say what it is. */
+const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/;
 
 export interface AdminAuthDeps {
   readonly tokens: AdminTokenService;
@@ -81,7 +83,8 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
       failures.add(`admin:${network}`, event, exhausted ? { failures: 1, throttled: 1 } : { failures: 1 }, {
         closeNow: exhausted,
       });
-      throw new ApiError(401, 'invalid_token', 'The admin token is not valid', {
+      const refusal = adminTokenRefusal(match[1] as string);
+      throw new ApiError(401, refusal.code, refusal.detail, {
         headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
       });
     }
