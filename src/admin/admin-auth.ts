@@ -48,9 +48,11 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
     if (config.public || request.routeOptions.url === undefined) return;
     const header = request.headers.authorization;
     if (header === undefined) {
-      throw new ApiError(401, 'missing_credentials', 'Send an admin token as Authorization: Bearer <token>', {
-        headers: { 'www-authenticate': REALM },
-      });
+      const detail =
+        request.headers['x-api-key'] === undefined
+          ? 'Send an admin token as Authorization: Bearer <token>'
+          : 'X-API-Key carries API keys, which belong to the gateway; send an admin token as Authorization: Bearer <token>';
+      throw new ApiError(401, 'missing_credentials', detail, { headers: { 'www-authenticate': REALM } });
     }
     const match = BEARER.exec(header);
     if (!match) {

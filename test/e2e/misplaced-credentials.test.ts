@@ -202,6 +202,15 @@ describe('credentials sent to the wrong place are told where they belong', () =>
       /webhook signing secret/,
     );
     assertRefusal(
+      await server.admin('GET', '/admin/v1/keys', {
+        token: null,
+        headers: { 'x-api-key': credentials.sandboxKey as string },
+      }),
+      401,
+      'missing_credentials',
+      /X-API-Key carries API keys, which belong to the gateway/,
+    );
+    assertRefusal(
       await admin(credentials.adminTypo as string),
       401,
       'invalid_token',
