@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { generateCredential } from '../../src/crypto/key-format.ts';
+import { recordSecret } from '../support/artifacts.ts';
 import { createHttpsClient, type HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -126,6 +128,28 @@ describe('admin API under fuzzed input', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('odd paths (bad percent-encoding, over-long segments) with a secret in the query are a problem that echoes nothing', async () => {
+    const secret = recordSecret(generateCredential('gate', 'admin'));
+    const segment = fc.oneof(
+      fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '%00', '..', '%2e%2e', '%2F', ';x=1'),
+      fc.integer({ min: 190, max: 400 }).map((n) => 'a'.repeat(n)),
+      fc.stringMatching(/^[A-Za-z0-9%._~-]{1,30}$/),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/admin/v1/keys/', '/admin/v1/integrators/', '/admin/v1/'),
+        segment,
+        fc.constantFrom('token', 'q', 'jwt', 'x'),
+        async (base, tail, name) => {
+          const response = await server.admin('GET', `${base}${tail}?${name}=${secret}`);
+          assertProblem(response, `${base}${tail}`);
+          assert.ok(!response.text.includes(secret), 'the URL is not echoed');
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 
