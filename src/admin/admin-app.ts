@@ -19,9 +19,12 @@ import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import { registerAccessReviewRoute } from './access-review.ts';
 import { registerAdminAuth } from './admin-auth.ts';
 import { registerAdminTokenRoutes } from './admin-token-routes.ts';
+import { AuthFailureThrottle } from './auth-failure-throttle.ts';
+import { answerClientError, answerFrameworkError } from './framework-refusals.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { handleError, sendProblem } from './problem-replies.ts';
 import { registerRequestLog } from './request-log.ts';
+import { adminResponseHeaders } from './response-headers.ts';
 import { schemaCompiler } from './validation.ts';
 
 export type AdminApp = FastifyInstance;
@@ -46,6 +49,10 @@ export async function buildAdminApp(
     requestTimeout: 30_000,
     connectionTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
+    // The router's own refusals (a bad percent-encoding, an over-long parameter) and requests the
+    // HTTP parser refuses answer in the one problem+json shape, with a request id and a log line.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }) as unknown as AdminApp;
 
   app.setValidatorCompiler(schemaCompiler());
@@ -68,14 +75,14 @@ export async function buildAdminApp(
     parseJson(request, text, done);
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-request-id', request.id);
-    reply.header('cache-control', 'no-store');
-    reply.header('strict-transport-security', 'max-age=31536000');
+    reply.headers(adminResponseHeaders(request.id));
     return payload;
   });
   app.addSchema(ProblemSchema);
 
-  registerAdminAuth(app, services.adminTokens);
+  const throttle = new AuthFailureThrottle();
+  app.addHook('onClose', async () => throttle.close());
+  registerAdminAuth(app, { tokens: services.adminTokens, throttle, securityEvents: services.securityEvents });
   registerIdempotency(app, services.database.db, services.envelope);
   registerRequestLog(app);
 

@@ -1,9 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
+import type { SecurityEvents } from '../monitor/security-events.ts';
+import { clientNetworkOf } from '../net/client-network.ts';
 import type { AdminRole } from './admin-token.ts';
 import { roleAllows } from './admin-token.ts';
 import type { AdminTokenService, AuthenticatedAdmin } from './admin-token-service.ts';
+import type { AuthFailureThrottle } from './auth-failure-throttle.ts';
+import { adminTokenRefusal } from './token-refusal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,22 +22,37 @@ declare module 'fastify' {
 }
 
 const REALM = 'Bearer realm="gatehouse-admin"';
-const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/;
+/** Long enough for a misplaced OAuth access token, so the refusal can say what it is. */
+const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/;
+
+export interface AdminAuthDeps {
+  readonly tokens: AdminTokenService;
+  /** Failed authentications per client network (brute-force protection). */
+  readonly throttle: AuthFailureThrottle;
+  /** Where failed authentications are recorded (aggregated: one row per client network and minute). */
+  readonly securityEvents: SecurityEvents;
+}
 
 /**
  * Authenticates every admin request before its body is read: 401 for a missing or invalid token,
- * 400 for a malformed Authorization header, 403 when the token's role is too weak (C2, K9).
+ * 400 for a malformed Authorization header, 403 when the token's role is too weak (C2, K9), and
+ * 429 with `Retry-After` for a client network that failed too often (`AuthFailureThrottle`):
+ * only failures count, and one network's failures never slow another's requests. Failures are
+ * recorded as `admin_authentication_failed` security events, aggregated per network and minute.
  */
-export function registerAdminAuth(app: FastifyInstance, tokens: AdminTokenService): void {
+export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): void {
+  const { tokens, throttle, securityEvents } = deps;
   app.decorateRequest('admin', null);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
     const config = request.routeOptions.config;
     if (config.public || request.routeOptions.url === undefined) return;
     const header = request.headers.authorization;
     if (header === undefined) {
-      throw new ApiError(401, 'missing_credentials', 'Send an admin token as Authorization: Bearer <token>', {
-        headers: { 'www-authenticate': REALM },
-      });
+      const detail =
+        request.headers['x-api-key'] === undefined
+          ? 'Send an admin token as Authorization: Bearer <token>'
+          : 'X-API-Key carries API keys, which belong to the gateway; send an admin token as Authorization: Bearer <token>';
+      throw new ApiError(401, 'missing_credentials', detail, { headers: { 'www-authenticate': REALM } });
     }
     const match = BEARER.exec(header);
     if (!match) {
@@ -41,12 +60,39 @@ export function registerAdminAuth(app: FastifyInstance, tokens: AdminTokenServic
         headers: { 'www-authenticate': `${REALM}, error="invalid_request"` },
       });
     }
-    const admin = await tokens.authenticate(match[1] as string);
+    const network = clientNetworkOf(request.ip);
+    const attempt = throttle.attempt(network);
+    const failed = (reason: 'invalid_token' | 'throttled') =>
+      securityEvents.record(
+        { event: 'admin_authentication_failed', source: 'admin', ip: network, details: { reason } },
+        Date.now(),
+        { aggregate: true },
+      );
+    if (!attempt.allowed) {
+      await failed('throttled');
+      const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
+      throw new ApiError(
+        429,
+        'authentication_throttled',
+        `Too many failed authentications from this address; retry in ${seconds} s`,
+        { headers: { 'retry-after': String(seconds) } },
+      );
+    }
+    let admin: AuthenticatedAdmin | undefined;
+    try {
+      admin = await tokens.authenticate(match[1] as string);
+    } catch (error) {
+      throttle.release(network);
+      throw error;
+    }
     if (!admin) {
-      throw new ApiError(401, 'invalid_token', 'The admin token is not valid', {
+      await failed('invalid_token');
+      const refusal = adminTokenRefusal(match[1] as string);
+      throw new ApiError(401, refusal.code, refusal.detail, {
         headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
       });
     }
+    throttle.release(network);
     const required =
       config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'auditor' : 'admin');
     if (!roleAllows(admin.role, required)) {

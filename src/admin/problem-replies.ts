@@ -46,6 +46,17 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; detail: s
     code: 'bad_request',
     detail: 'Content-Length does not match the body',
   },
+  // Router errors, which reach handleError through the app's frameworkErrors option.
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'bad_request',
+    detail: 'The request path is not a valid URL; check its percent-encoding',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'path_too_long',
+    detail: 'A path segment is longer than any identifier this API uses',
+  },
 };
 
 /**

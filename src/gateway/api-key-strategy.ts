@@ -1,4 +1,5 @@
 import type { Actor } from '../audit/audit-log.ts';
+import { MARKER_ENVIRONMENT } from '../keys/api-key.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type {
   CredentialVerifier,
@@ -6,7 +7,8 @@ import type {
   VerifyFailureReason,
   VerifyResult,
 } from '../keys/verify-credential.ts';
-import type { AuthFailure, AuthOutcome, AuthStrategy, Caller } from './auth-strategy.ts';
+import type { AuthContext, AuthFailure, AuthOutcome, AuthStrategy, Caller } from './auth-strategy.ts';
+import { misplacedCredentialFailure, wrongEnvironmentFailure } from './credential-guidance.ts';
 
 const FAILURES: Readonly<Record<VerifyFailureReason, AuthFailure>> = {
   malformed: {
@@ -43,8 +45,8 @@ const SYSTEM: Actor = Object.freeze({ type: 'system', id: null, name: 'gatehouse
 
 /**
  * API keys as a strategy: `X-API-Key: <key>`, or `Authorization: Bearer <key>` when the value has
- * the shape of a key of this deployment's prefix (any other Bearer value is left to the next
- * strategy, e.g. OAuth access tokens).
+ * the shape of a Gatehouse credential (any other Bearer value is left to the next strategy, e.g.
+ * OAuth access tokens). A credential of another kind or deployment is refused saying what it is.
  *
  * @example
  * const strategies = [createApiKeyStrategy({ verifier: services.credentials, keys: services.keys, keyPrefix: 'gate' })];
@@ -54,15 +56,31 @@ export function createApiKeyStrategy(deps: {
   keys: KeyService;
   keyPrefix: string;
 }): AuthStrategy {
-  const keyShape = new RegExp(`^${deps.keyPrefix}_[a-z]{2,10}_[0-9A-Za-z]{49}$`);
+  // Any prefix: a Bearer credential of another deployment, or an admin token or client secret, is
+  // claimed here so the refusal can say what it is (`misplacedCredentialFailure`).
+  const keyShape = /^[a-z][a-z0-9]{1,15}_[a-z]{2,10}_[0-9A-Za-z]{49}$/;
   // The verifier hands out the same frozen credential object while it is cached, so the outcome
   // built from it can be reused: no allocation per request on the success path.
   const successes = new WeakMap<VerifiedCredential, AuthOutcome>();
-  const toOutcome = (result: VerifyResult): AuthOutcome => {
+  const failureOf = (reason: VerifyFailureReason, presented: string, context: AuthContext): AuthFailure => {
+    if (reason === 'malformed')
+      return misplacedCredentialFailure(presented, deps.keyPrefix) ?? FAILURES.malformed;
+    if (reason === 'wrong_environment' && context.environment !== undefined) {
+      const marker = presented.slice(
+        deps.keyPrefix.length + 1,
+        presented.indexOf('_', deps.keyPrefix.length + 1),
+      );
+      const environment = MARKER_ENVIRONMENT[marker];
+      if (environment !== undefined)
+        return wrongEnvironmentFailure('api_key', environment, context.environment);
+    }
+    return FAILURES[reason];
+  };
+  const toOutcome = (result: VerifyResult, presented: string, context: AuthContext): AuthOutcome => {
     if (!result.ok)
       return {
         ok: false,
-        failure: FAILURES[result.reason],
+        failure: failureOf(result.reason, presented, context),
         credentialId: result.credentialId,
         integratorId: result.integratorId,
       };
@@ -92,8 +110,10 @@ export function createApiKeyStrategy(deps: {
           ? { ip: context.ip }
           : { ip: context.ip, environment: context.environment };
       const known = deps.verifier.verifyCached(credential.value, options);
-      if (known !== null) return toOutcome(known);
-      return deps.verifier.verify(credential.value, options).then(toOutcome);
+      if (known !== null) return toOutcome(known, credential.value, context);
+      return deps.verifier
+        .verify(credential.value, options)
+        .then((result) => toOutcome(result, credential.value, context));
     },
     async revokeExposed(_credential, credentialId, reason) {
       const key = await deps.keys.revoke(credentialId, reason, { actor: SYSTEM });

@@ -1,4 +1,5 @@
 import type { Environment, RateLimit } from '../keys/api-key.ts';
+import { misplacedCredentialFailure } from './credential-guidance.ts';
 import type { PresentedCredential } from './presented-credential.ts';
 
 /** Who is calling, whatever kind of credential proved it: what the pipeline authorizes and forwards. */
@@ -70,7 +71,10 @@ const NOT_RECOGNISED: AuthOutcome = Object.freeze({
   } as const),
 });
 
-/** Offers a credential to each strategy in turn; a credential no strategy claims is invalid. */
+/**
+ * Offers a credential to each strategy in turn; a credential no strategy claims is invalid, with
+ * a hint where it belongs when its shape says what it is (`misplacedCredentialFailure`).
+ */
 export function authenticate(
   strategies: readonly AuthStrategy[],
   credential: PresentedCredential,
@@ -80,7 +84,8 @@ export function authenticate(
     const outcome = (strategies[i] as AuthStrategy).authenticate(credential, context);
     if (outcome !== null) return outcome;
   }
-  return NOT_RECOGNISED;
+  const misplaced = misplacedCredentialFailure(credential.value);
+  return misplaced === null ? NOT_RECOGNISED : { ok: false, failure: misplaced };
 }
 
 /** The strategy that claims a credential, for exposure handling. */

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
-import { redactCredentials } from '../log/redact-credentials.ts';
 import { redactUrl } from '../log/redact-url.ts';
+import { userAgentForLog } from '../log/user-agent.ts';
 import type { Caller } from './auth-strategy.ts';
 
 /** What the gateway learned about one request while handling it: the raw material of its log line. */
@@ -23,7 +23,6 @@ export interface RequestRecord {
   upstreamStatus: number | null;
 }
 
-const MAX_USER_AGENT = 256;
 const MESSAGE = ',"msg":"gateway request"}\n';
 
 interface PinoInternals {
@@ -32,7 +31,7 @@ interface PinoInternals {
 
 /**
  * One structured line per data-path request (L1): timestamp, request id, method, route pattern,
- * path (secret-looking query values and credential-shaped strings redacted, L2), status, latency,
+ * path (secret-looking query values and secret-shaped strings redacted, L2), status, latency,
  * credential and integrator ids, client IP and user agent. Never a header value, never a body.
  *
  * The line is exactly what `logger.child({ component: 'gateway' }).info(fields, 'gateway request')`
@@ -42,9 +41,10 @@ interface PinoInternals {
  * agent come from the client as they are; they go through `jsonString`. Every other string is
  * written between quotes unchanged: ids, environments and problem codes are Gatehouse's own, the
  * method is one Node's parser knows, the IP passed `isIP`, and route patterns were checked for
- * their characters when the config was loaded (`pathPatternProblem`). Every field is
- * built from values that hold no secret, so the root logger's path-based redaction has nothing to
- * do here. `request-log.test.ts` checks the line against pino's own rendering.
+ * their characters when the config was loaded (`pathPatternProblem`). The line goes to the stream
+ * directly, past the logger's own redaction, so the two client strings go through the same
+ * `redactSecrets` here (`redactUrl`, `userAgentForLog`); every other field holds no secret.
+ * `request-log.test.ts` checks the line against pino's own rendering.
  *
  * Lines of requests that finish in the same event-loop turn are written together at the end of it
  * (`setImmediate`): one write to the destination per turn instead of one per request.
@@ -82,7 +82,7 @@ export function createRequestLog(logger: Logger): (record: RequestRecord, status
       `,"credential_id":${quoted(caller?.credentialId ?? record.credentialId)}` +
       `,"integrator_id":${quoted(caller?.integratorId ?? record.integratorId)}` +
       `,"environment":${quoted(caller?.environment ?? null)}` +
-      `,"ip":"${record.ip}","user_agent":${jsonString(userAgentOf(record.userAgent))}` +
+      `,"ip":"${record.ip}","user_agent":${jsonString(userAgentForLog(record.userAgent))}` +
       `,"code":${quoted(record.code)}` +
       `,"upstream_status":${record.upstreamStatus}${MESSAGE}`;
     if (pending === '') setImmediate(flush);
@@ -102,9 +102,4 @@ export function jsonString(value: string | null): string {
 /** A string known to need no escaping, or null, as JSON. */
 function quoted(value: string | null): string {
   return value === null ? 'null' : `"${value}"`;
-}
-
-function userAgentOf(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  return redactCredentials(value.length > MAX_USER_AGENT ? value.slice(0, MAX_USER_AGENT) : value);
 }

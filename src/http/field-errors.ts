@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { redactCredentials } from '../log/redact-credentials.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { FieldError } from './api-error.ts';
 
 /** Turns validator output into one entry per bad field, named by JSON pointer. */
@@ -17,7 +17,7 @@ export function fieldErrors(errors: readonly ErrorObject[], part: string | undef
       field = `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`;
       message = 'is not a known field';
     }
-    const key = truncate(redactCredentials(`${prefix}${field}`));
+    const key = truncate(redactSecrets(`${prefix}${field}`));
     if (seen.has(key)) continue;
     seen.add(key);
     out.push({ field: key, message: truncate(message) });

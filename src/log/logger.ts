@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/config.ts';
+import { redactSecrets } from './redact-secrets.ts';
 
 export type { Logger } from 'pino';
 
@@ -47,6 +48,9 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'gatehouse' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Whatever a line holds (a user agent, a URL in an error message), no secret-shaped string
+      // leaves: the same redaction as the gateway's request log, applied to the finished line.
+      hooks: { streamWrite: redactSecrets },
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ?? logDestination(),

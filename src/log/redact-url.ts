@@ -1,6 +1,7 @@
-import { redactCredentials } from './redact-credentials.ts';
+import { redactSecrets } from './redact-secrets.ts';
 
-const SECRET_PARAMETER = /(key|token|secret|passw|pwd|auth|signature|sig$|credential|session|code)/i;
+const SECRET_PARAMETER =
+  /(key|token|secret|passw|pwd|auth|signature|sig$|credential|session|code|jwt|bearer)/i;
 const REDACTED = '[redacted]';
 
 /**
@@ -8,7 +9,7 @@ const REDACTED = '[redacted]';
  * like a Gatehouse credential are replaced, the rest is kept for debugging.
  */
 export function redactUrl(target: string): string {
-  const withoutCredentials = redactCredentials(target);
+  const withoutCredentials = redactSecrets(target);
   const queryStart = withoutCredentials.indexOf('?');
   if (queryStart === -1) return withoutCredentials;
   const path = withoutCredentials.slice(0, queryStart);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
-import { redactCredentials } from '../log/redact-credentials.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import { RepeatedEvents } from './repeated-events.ts';
 import type { SecurityEventTable } from './security-event-schema.ts';
 
@@ -13,6 +13,7 @@ export type SecurityEventType =
   | 'authentication_failed'
   | 'webhook_endpoint_disabled'
   | 'oauth_client_authentication_failed'
+  | 'admin_authentication_failed'
   | (string & {});
 
 export interface SecurityEventInput {
@@ -73,7 +74,7 @@ export class SecurityEvents {
       credential_id: input.credentialId ?? null,
       integrator_id: input.integratorId ?? null,
       ip: input.ip ?? null,
-      details_json: redactCredentials(JSON.stringify(input.details ?? {})),
+      details_json: redactSecrets(JSON.stringify(input.details ?? {})),
     };
     if (options.aggregate) {
       const repeat = this.#repeats.record(row, now);

@@ -1,4 +1,6 @@
 import type { AuthFailure, AuthOutcome, AuthStrategy } from '../gateway/auth-strategy.ts';
+import { wrongEnvironmentFailure } from '../gateway/credential-guidance.ts';
+import type { Environment } from '../keys/api-key.ts';
 import { type AccessTokens, looksLikeJwt, type TokenCheck } from './access-tokens.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';
@@ -10,11 +12,6 @@ const INVALID = failure(401, 'token_invalid', 'The access token is not valid');
 const EXPIRED = failure(401, 'token_expired', 'The access token has expired; request a new one');
 const REVOKED = failure(401, 'token_revoked', 'The access token has been revoked');
 const DISABLED = failure(403, 'integrator_disabled', 'The account this client belongs to is disabled');
-const WRONG_ENVIRONMENT = failure(
-  403,
-  'wrong_environment',
-  'The access token belongs to another environment than this endpoint serves',
-);
 const IP_NOT_ALLOWED = failure(403, 'ip_not_allowed', 'The client may not be used from this address');
 
 const reject = (f: AuthFailure, credentialId?: string, integratorId?: string): AuthOutcome => ({
@@ -40,7 +37,7 @@ export function createAccessTokenStrategy(deps: {
   const decide = async (
     check: TokenCheck,
     ip: string,
-    environment: string | undefined,
+    environment: Environment | undefined,
   ): Promise<AuthOutcome> => {
     if (!check.ok) return reject(check.reason === 'expired' ? EXPIRED : INVALID);
     const { claims } = check;
@@ -51,7 +48,11 @@ export function createAccessTokenStrategy(deps: {
       return reject(REVOKED, client.id, client.integratorId);
     if (!client.integratorActive) return reject(DISABLED, client.id, client.integratorId);
     if (environment !== undefined && environment !== claims.environment)
-      return reject(WRONG_ENVIRONMENT, client.id, client.integratorId);
+      return reject(
+        wrongEnvironmentFailure('access_token', claims.environment, environment),
+        client.id,
+        client.integratorId,
+      );
     if (!client.allowlist.allows(ip)) return reject(IP_NOT_ALLOWED, client.id, client.integratorId);
     return {
       ok: true,

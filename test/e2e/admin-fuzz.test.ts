@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { HttpResponse } from '../support/https-client.ts';
+import { generateCredential } from '../../src/crypto/key-format.ts';
+import { recordSecret } from '../support/artifacts.ts';
+import { createHttpsClient, type HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -129,6 +131,28 @@ describe('admin API under fuzzed input', () => {
     );
   });
 
+  it('odd paths (bad percent-encoding, over-long segments) with a secret in the query are a problem that echoes nothing', async () => {
+    const secret = recordSecret(generateCredential('gate', 'admin'));
+    const segment = fc.oneof(
+      fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '%00', '..', '%2e%2e', '%2F', ';x=1'),
+      fc.integer({ min: 190, max: 400 }).map((n) => 'a'.repeat(n)),
+      fc.stringMatching(/^[A-Za-z0-9%._~-]{1,30}$/),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/admin/v1/keys/', '/admin/v1/integrators/', '/admin/v1/'),
+        segment,
+        fc.constantFrom('token', 'q', 'jwt', 'x'),
+        async (base, tail, name) => {
+          const response = await server.admin('GET', `${base}${tail}?${name}=${secret}`);
+          assertProblem(response, `${base}${tail}`);
+          assert.ok(!response.text.includes(secret), 'the URL is not echoed');
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it('arbitrary JSON to every mutation endpoint is refused with a problem, never a 5xx', async () => {
     const endpoints = [
       ['POST', '/admin/v1/keys'],
@@ -241,17 +265,20 @@ describe('admin API under fuzzed input', () => {
       ),
       { numRuns: 60 },
     );
+    // From an address of its own: this many failures throttle it (429), not the owner's requests.
+    const guesser = createHttpsClient(server.ca, { localAddress: '127.0.0.3' });
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[\x21-\x7e]{0,80}$/), fc.boolean(), async (token, bearer) => {
-        const response = await server.admin('POST', '/admin/v1/integrators', {
-          token: null,
+        const response = await guesser.send(`${server.adminUrl}/admin/v1/integrators`, {
+          method: 'POST',
           headers: { authorization: bearer ? `Bearer ${token}` : token },
           body: { name: 'never created' },
         });
-        assert.ok([400, 401].includes(response.status), `status ${response.status}`);
+        assert.ok([400, 401, 429].includes(response.status), `status ${response.status}`);
         assertProblem(response, token);
       }),
       { numRuns: 150 },
     );
+    await guesser.close();
   });
 });

@@ -15,9 +15,16 @@ export interface RequestOptions {
   body?: unknown;
 }
 
-/** An HTTPS client that trusts exactly one CA: the way tests reach the development certificate. */
-export function createHttpsClient(ca: Buffer) {
-  const agent = new Agent({ connect: { ca }, keepAliveTimeout: 1000 });
+/**
+ * An HTTPS client that trusts exactly one CA: the way tests reach the development certificate.
+ * `localAddress` picks the client's source address, e.g. `127.0.0.2` to be a second loopback client.
+ */
+export function createHttpsClient(ca: Buffer, options: { localAddress?: string } = {}) {
+  const agent = new Agent({
+    connect: { ca },
+    keepAliveTimeout: 1000,
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+  });
   return {
     async send(url: string, options: RequestOptions = {}): Promise<HttpResponse> {
       const headers: Record<string, string> = { ...options.headers };

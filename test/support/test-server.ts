@@ -14,6 +14,8 @@ export interface TestServer {
   readonly ca: Buffer;
   readonly ownerToken: string;
   readonly dataDir: string;
+  /** The file the server logs to (complete once `close` has resolved). */
+  readonly logPath: string;
   /** The environment the server was configured from (for CLI commands against the same deployment). */
   readonly env: Readonly<Record<string, string>>;
   /** A request to the admin API with the owner token unless `token` says otherwise (null: none). */
@@ -24,6 +26,7 @@ export interface TestServer {
   ): Promise<HttpResponse>;
   /** A request to the data path. */
   data(path: string, options?: RequestOptions): Promise<HttpResponse>;
+  /** Stops the server and finishes its log file; calling it again waits for the same close. */
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const ca = readFileSync(gatehouse.developmentCaFile as string);
   const client = createHttpsClient(ca);
+  let closing: Promise<void> | undefined;
 
   return {
     gatehouse,
@@ -58,6 +62,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ca,
     ownerToken,
     dataDir,
+    logPath: String(log.path),
     env,
     async admin(method, path, requestOptions = {}) {
       const { token = ownerToken, ...rest } = requestOptions;
@@ -69,12 +74,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return response;
     },
     data: (path, requestOptions) => client.send(`${gatehouse.dataUrl}${path}`, requestOptions),
-    async close() {
-      await client.close();
-      await gatehouse.close();
-      await new Promise((resolve) => log.end(resolve));
-      await postgres?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+    close() {
+      closing ??= (async () => {
+        await client.close();
+        await gatehouse.close();
+        await new Promise((resolve) => log.end(resolve));
+        await postgres?.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }
