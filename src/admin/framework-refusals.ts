@@ -29,6 +29,12 @@ export function answerFrameworkError(
  */
 export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // The https server hands TLS failures (a handshake that times out or fails) to this handler too:
+  // nothing HTTP can be written into a handshake that never finished, so the connection just ends.
+  if (!isHttpParserError(error)) {
+    socket.destroy();
+    return;
+  }
   const refusal = parserRefusalOf(error);
   const requestId = uuid7();
   this.log.info(
@@ -46,4 +52,9 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
     return;
   }
   writeRawProblem(socket, refusal, requestId, adminResponseHeaders(requestId));
+}
+
+function isHttpParserError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? '';
+  return code.startsWith('HPE_') || code.startsWith('ERR_HTTP_');
 }
