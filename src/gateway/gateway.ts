@@ -2,32 +2,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
 import { type AuthStrategy, authenticate, type Caller } from './auth-strategy.ts';
-import { type BodyValidator, isJsonMediaType } from './body-schema.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { HSTS, REQUEST_ID_HEADER, sendProblem } from './gateway-response.ts';
 import { IN_FLIGHT_REFUSAL_DETAIL, type InFlightLimits } from './in-flight-limit.ts';
 import { presentedCredential } from './presented-credential.ts';
-import type { PublicRoute, PublicRouteContext } from './public-route.ts';
-import {
-  type RateLimiter,
-  type RateLimitPolicy,
-  rateLimitField,
-  rateLimitPolicy,
-  retryAfterSeconds,
-} from './rate-limiter.ts';
-import { readRequestBody } from './request-body.ts';
+import type { PublicRoute } from './public-route.ts';
+import { PublicRoutes } from './public-routes.ts';
+import { type RateLimiter, type RateLimitPolicy, rateLimitField, rateLimitPolicy } from './rate-limiter.ts';
 import { credentialsInRequest } from './request-credentials.ts';
-import { type RequestHeaders, readRequestHeaders } from './request-headers.ts';
+import { createRequestEndings } from './request-endings.ts';
+import { readRequestHeaders } from './request-headers.ts';
 import { canonicalHost } from './request-host.ts';
 import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
 import { normalizeRequestTarget, requestPathLength } from './request-path.ts';
 import { ROUTE_REFUSALS, RouteTable } from './route-table.ts';
 import type { LimitDecision } from './token-bucket.ts';
-import type { ProxyOutcome } from './upstream-proxy.ts';
 import type { Upstreams } from './upstreams.ts';
+import { readCheckedBody, readWholeBody } from './whole-body.ts';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -79,17 +73,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
     return policy;
   };
-  const publicRoutes = new Map<string, Map<string, PublicRoute>>();
-  for (const route of deps.publicRoutes) {
-    let byMethod = publicRoutes.get(route.path);
-    if (!byMethod) {
-      byMethod = new Map();
-      publicRoutes.set(route.path, byMethod);
-    }
-    if (byMethod.has(route.method))
-      throw new Error(`public route ${route.method} ${route.path} registered twice`);
-    byMethod.set(route.method, route);
-  }
+  const publicRoutes = new PublicRoutes(deps.publicRoutes, log, logger);
   const hostEnvironments = new Map<string, Environment>();
   for (const environment of ['production', 'sandbox'] as const) {
     for (const host of config.environments[environment].hosts) hostEnvironments.set(host, environment);
@@ -101,27 +85,8 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     return hostEnvironments.get(colon > host.indexOf(']') ? host.slice(0, colon) : host);
   };
 
-  const refuse = (
-    res: ServerResponse,
-    record: RequestRecord,
-    status: number,
-    code: string,
-    detail: string,
-    extra: readonly string[] | null = null,
-    close = false,
-  ): void => {
-    record.code = code;
-    sendProblem(
-      res,
-      record.requestId,
-      status,
-      code,
-      detail,
-      extra,
-      close || record.bodyPending ? CLOSE : TLS_ONLY,
-    );
-    log(record, status);
-  };
+  const endings = createRequestEndings(log, logger);
+  const { refuse } = endings;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = req.url ?? '';
@@ -175,24 +140,20 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       );
     if (pathEnd === -1) return refuse(res, record, 400, 'invalid_path', 'The request path is not acceptable');
 
-    if (publicRoutes.size > 0) {
-      const route = publicRoutes
-        .get(pathEnd === target.length ? target : target.slice(0, pathEnd))
-        ?.get(method);
-      if (route !== undefined) {
-        if (route.path !== '/healthz' && ipPolicy !== null) {
-          let decision = limiter.take(record.ip, ipPolicy, now);
-          if (decision instanceof Promise) decision = await decision;
-          if (!decision.allowed) return refuseRateLimited(res, record, ipPolicy, decision);
-        }
-        return servePublic(route, req, res, record);
+    const publicRoute = publicRoutes.find(method, target, pathEnd);
+    if (publicRoute !== undefined) {
+      if (publicRoute.path !== '/healthz' && ipPolicy !== null) {
+        let decision = limiter.take(record.ip, ipPolicy, now);
+        if (decision instanceof Promise) decision = await decision;
+        if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
       }
+      return publicRoutes.serve(publicRoute, req, res, record);
     }
 
     if (ipPolicy !== null) {
       let decision = limiter.take(record.ip, ipPolicy, now);
       if (decision instanceof Promise) decision = await decision;
-      if (!decision.allowed) return refuseRateLimited(res, record, ipPolicy, decision);
+      if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
     }
 
     const presence = presentedCredential(headers);
@@ -260,7 +221,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     if (policy !== null) {
       let decision = limiter.take(caller.credentialId, policy, now);
       if (decision instanceof Promise) decision = await decision;
-      if (!decision.allowed) return refuseRateLimited(res, record, policy, decision);
+      if (!decision.allowed) return endings.rateLimited(res, record, policy, decision);
       limit = decision;
     }
 
@@ -268,18 +229,22 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     if (headers.transferEncoding !== undefined) body = 'chunked';
     else if (headers.contentLength !== undefined && headers.contentLength !== '0') {
       if (Number(headers.contentLength) > route.maxBodyBytes)
-        return refuseBodyTooLarge(res, record, route.maxBodyBytes);
+        return endings.bodyTooLarge(res, record, route.maxBodyBytes);
       body = 'sized';
     }
     if (route.validateBody !== null) {
-      const checked = await checkedBody(req, res, record, route.validateBody, route.maxBodyBytes, headers);
+      const read = { req, res, record, headers, maxBodyBytes: route.maxBodyBytes };
+      const checked = await readCheckedBody(read, route.validateBody, endings, log);
       if (checked === null) return;
       body = checked;
     } else if (body === 'sized' && Number(headers.contentLength) <= bufferedBodyBytes) {
       // A small body is read before an upstream connection is taken: a slow sender holds none.
-      const read = await wholeBody(req, res, record, route.maxBodyBytes, headers);
-      if (read === null) return;
-      body = read;
+      const whole = await readWholeBody(
+        { req, res, record, headers, maxBodyBytes: route.maxBodyBytes },
+        endings,
+      );
+      if (whole === null) return;
+      body = whole;
     }
 
     // Counted from here, where an upstream connection is taken, until undici reports the end.
@@ -331,150 +296,12 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
         responseHeaders: own,
         done: (result) => {
           lease.release();
-          finishProxied(res, record, result);
+          endings.proxied(res, record, result);
         },
       });
     } catch (error) {
       lease.release();
       throw error;
-    }
-  }
-
-  /**
-   * The body of a route with a `body_schema`, read whole and checked; null when the request was
-   * answered instead (415, 413, 400, or the client went away).
-   */
-  async function checkedBody(
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RequestRecord,
-    validate: BodyValidator,
-    maxBodyBytes: number,
-    headers: RequestHeaders,
-  ): Promise<Buffer | null> {
-    if (!isJsonMediaType(headers.contentType)) {
-      refuse(res, record, 415, 'unsupported_media_type', 'Send the body as application/json');
-      return null;
-    }
-    const body = await wholeBody(req, res, record, maxBodyBytes, headers);
-    if (body === null) return null;
-    const verdict = validate(body);
-    if (verdict.ok) return body;
-    record.code = verdict.code;
-    sendProblem(res, record.requestId, 400, verdict.code, verdict.detail, null, {
-      tls: true,
-      ...(verdict.errors ? { errors: verdict.errors } : {}),
-    });
-    log(record, 400);
-    return null;
-  }
-
-  /** The body read into memory; null when the request was answered instead (413, client gone). */
-  async function wholeBody(
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RequestRecord,
-    maxBodyBytes: number,
-    headers: RequestHeaders,
-  ): Promise<Buffer | null> {
-    if (headers.expectContinue) res.writeContinue();
-    const read = await readRequestBody(req, maxBodyBytes);
-    if (!read.ok) {
-      if (read.reason === 'too_large') refuseBodyTooLarge(res, record, maxBodyBytes);
-      else {
-        record.code = 'client_closed';
-        if (!res.destroyed) res.destroy();
-        log(record, 499);
-      }
-      return null;
-    }
-    record.bodyPending = false;
-    return read.body;
-  }
-
-  function refuseBodyTooLarge(res: ServerResponse, record: RequestRecord, maxBodyBytes: number): void {
-    refuse(res, record, 413, 'body_too_large', `The body may be at most ${maxBodyBytes} bytes`, null, true);
-  }
-
-  function finishProxied(res: ServerResponse, record: RequestRecord, outcome: ProxyOutcome): void {
-    if (outcome.ok) {
-      record.upstreamStatus = outcome.status;
-      log(record, outcome.status);
-      return;
-    }
-    const { failure } = outcome;
-    if (failure === 'client_closed' || res.headersSent) {
-      record.code = failure === 'client_closed' ? 'client_closed' : `${failure}_mid_response`;
-      if (!res.destroyed) res.destroy();
-      log(record, failure === 'client_closed' ? 499 : res.statusCode);
-      return;
-    }
-    if (failure === 'body_too_large') {
-      refuse(res, record, 413, 'body_too_large', 'The body is larger than this endpoint accepts', null, true);
-      return;
-    }
-    logger.warn(
-      {
-        request_id: record.requestId,
-        err_code: (outcome.error as NodeJS.ErrnoException).code ?? outcome.error.name,
-        err_message: outcome.error.message,
-      },
-      'upstream request failed',
-    );
-    if (failure === 'gateway_timeout')
-      refuse(res, record, 504, 'gateway_timeout', 'The upstream service did not answer in time');
-    else refuse(res, record, 502, 'bad_gateway', 'The upstream service could not be reached');
-  }
-
-  function refuseRateLimited(
-    res: ServerResponse,
-    record: RequestRecord,
-    policy: RateLimitPolicy,
-    decision: LimitDecision,
-  ): void {
-    refuse(res, record, 429, 'rate_limited', 'Too many requests; retry after the time in Retry-After', [
-      'retry-after',
-      retryAfterSeconds(decision),
-      'ratelimit-policy',
-      policy.header,
-      'ratelimit',
-      rateLimitField(policy, decision),
-    ]);
-  }
-
-  function servePublic(
-    route: PublicRoute,
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RequestRecord,
-  ): void {
-    record.route = route.path;
-    res.setHeader(REQUEST_ID_HEADER, record.requestId);
-    res.setHeader('strict-transport-security', HSTS);
-    res.once('finish', () => log(record, res.statusCode));
-    const context: PublicRouteContext = {
-      requestId: record.requestId,
-      ip: record.ip,
-      sendProblem(status, code, detail, extra = {}) {
-        record.code = code;
-        sendProblem(res, record.requestId, status, code, detail, Object.entries(extra).flat());
-      },
-    };
-    const failed = (error: unknown) => {
-      logger.error({ err: error, request_id: record.requestId, route: route.path }, 'public route failed');
-      if (!res.headersSent)
-        context.sendProblem(
-          500,
-          'internal_error',
-          'Something went wrong on our side; quote the request_id to support',
-        );
-      else res.destroy();
-    };
-    try {
-      const result = route.handle(req, res, context);
-      if (result instanceof Promise) result.catch(failed);
-    } catch (error) {
-      failed(error);
     }
   }
 
@@ -495,9 +322,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   };
 }
 
-const TLS_ONLY = Object.freeze({ tls: true });
 const RETRY_SOON = Object.freeze(['retry-after', '1']);
-const CLOSE = Object.freeze({ tls: true, close: true });
 
 /** Every value of X-Forwarded-Proto (one per proxy hop) says https. */
 function allHttps(value: string): boolean {
