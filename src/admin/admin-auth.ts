@@ -61,7 +61,7 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
       });
     }
     const network = clientNetworkOf(request.ip);
-    const attempt = throttle.attempt(network);
+    const attempt = throttle.check(network);
     const failed = (reason: 'invalid_token' | 'throttled') =>
       securityEvents.record(
         { event: 'admin_authentication_failed', source: 'admin', ip: network, details: { reason } },
@@ -78,21 +78,15 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
         { headers: { 'retry-after': String(seconds) } },
       );
     }
-    let admin: AuthenticatedAdmin | undefined;
-    try {
-      admin = await tokens.authenticate(match[1] as string);
-    } catch (error) {
-      throttle.release(network);
-      throw error;
-    }
+    const admin = await tokens.authenticate(match[1] as string);
     if (!admin) {
+      throttle.failed(network);
       await failed('invalid_token');
       const refusal = adminTokenRefusal(match[1] as string);
       throw new ApiError(401, refusal.code, refusal.detail, {
         headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
       });
     }
-    throttle.release(network);
     const required =
       config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'auditor' : 'admin');
     if (!roleAllows(admin.role, required)) {

@@ -15,14 +15,15 @@ export type AttemptDecision =
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+const ALLOWED: AttemptDecision = Object.freeze({ allowed: true });
+
 /**
  * Brute-force protection for a credential check, per client network (a token bucket of failures,
- * `token-bucket.ts`): every attempt reserves one token before the credential is checked, and a
- * successful attempt releases it, so only failures use up the allowance. Reserving first means a
- * burst of concurrent guesses cannot check more credentials than the allowance while the first
- * ones are still in flight. An exhausted client is refused before its credential is checked, a
- * valid one too: otherwise a success would still tell a guesser it had found one. Other clients
- * are never affected.
+ * `token-bucket.ts`): a failed attempt uses one token, a successful one nothing, and a client with
+ * no token left is refused before its credential is checked, a valid one too (otherwise a success
+ * would still tell a guesser it had found one). Checking uses nothing up, so any number of
+ * concurrent requests with a valid credential pass; a burst of concurrent guesses can overshoot
+ * the allowance by the guesses already in flight, once. Other clients are never affected.
  */
 export class AuthFailureThrottle {
   readonly #burst: number;
@@ -38,8 +39,17 @@ export class AuthFailureThrottle {
     this.#sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS).unref();
   }
 
-  /** Reserves one attempt for `client`, or says how long it must wait. */
-  attempt(client: string, now = Date.now()): AttemptDecision {
+  /** Whether `client` may have a credential checked now, or how long it must wait. Uses nothing up. */
+  check(client: string, now = Date.now()): AttemptDecision {
+    const state = this.#clients.get(client);
+    if (state === undefined) return ALLOWED;
+    const tokens = this.#tokensAt(state, now);
+    if (tokens >= 1) return ALLOWED;
+    return { allowed: false, retryAfterMs: Math.ceil(((1 - tokens) / this.#perSecond) * 1000) };
+  }
+
+  /** Uses one failure of `client`'s allowance. */
+  failed(client: string, now = Date.now()): void {
     let state = this.#clients.get(client);
     if (state === undefined) {
       if (this.#clients.size >= this.#maxClients) {
@@ -49,26 +59,23 @@ export class AuthFailureThrottle {
       state = { tokens: this.#burst, updatedAt: now };
       this.#clients.set(client, state);
     }
-    const decision = takeToken(state, this.#perSecond, this.#burst, now);
-    return decision.allowed ? { allowed: true } : { allowed: false, retryAfterMs: decision.retryAfterMs };
-  }
-
-  /** Gives a reservation back: the attempt succeeded, or could not be checked at all. */
-  release(client: string): void {
-    const state = this.#clients.get(client);
-    if (state !== undefined) state.tokens = Math.min(this.#burst, state.tokens + 1);
+    takeToken(state, this.#perSecond, this.#burst, now);
   }
 
   /** Forgets clients whose allowance is whole again: the same as never having seen them. */
   sweep(now: number): void {
     for (const [client, state] of this.#clients) {
-      const tokens = state.tokens + ((now - state.updatedAt) / 1000) * this.#perSecond;
-      if (tokens >= this.#burst) this.#clients.delete(client);
+      if (this.#tokensAt(state, now) >= this.#burst) this.#clients.delete(client);
     }
   }
 
   get size(): number {
     return this.#clients.size;
+  }
+
+  #tokensAt(state: TokenBucketState, now: number): number {
+    const elapsed = now > state.updatedAt ? now - state.updatedAt : 0;
+    return Math.min(this.#burst, state.tokens + (elapsed / 1000) * this.#perSecond);
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { createHttpsClient } from '../support/https-client.ts';
+import { createTestPostgres, POSTGRES_SKIP_MESSAGE } from '../support/postgres.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -88,3 +89,32 @@ describe('admin API: failed authentications are throttled per address', () => {
     assert.equal(stored.length, 2, JSON.stringify(stored));
   });
 });
+
+const postgresReachable = (await createTestPostgres().then((p) => p?.drop().then(() => true))) ?? false;
+
+for (const database of ['sqlite', 'postgres'] as const) {
+  const skip = database === 'postgres' && !postgresReachable ? POSTGRES_SKIP_MESSAGE : false;
+  describe(`admin API: the throttle counts failures only (${database})`, { skip }, () => {
+    it('many requests with a valid token at once from one address all pass', async () => {
+      const server = await startTestServer({ name: `admin-concurrent-${database}`, database });
+      const client = createHttpsClient(server.ca);
+      try {
+        const burst = (path: string, headers: Record<string, string> = {}) =>
+          Promise.all(
+            Array.from({ length: 60 }, () => client.send(`${server.adminUrl}${path}`, { headers })),
+          );
+        // Open the connections without authenticating, then send every request at once on them,
+        // before any token lookup has finished.
+        await burst('/healthz');
+        const responses = await burst('/admin/v1/keys', { authorization: `Bearer ${server.ownerToken}` });
+        assert.deepEqual(
+          responses.map((response) => response.status),
+          Array(60).fill(200),
+        );
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+  });
+}
