@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { recordSecret } from '../support/artifacts.ts';
+import { type RawReply, sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
@@ -22,33 +23,6 @@ limits:
 plain_http:
   revoke_exposed_credentials: true
 `;
-
-/** What a plain-HTTP client reads back: the status line, the header block and the body. */
-interface RawReply {
-  readonly status: number;
-  readonly head: string;
-  readonly json: { code?: string; request_id?: string } | undefined;
-}
-
-/** Sends bytes as they are over plain TCP and reads the reply until the server closes the connection. */
-async function sendRaw(url: string, request: string): Promise<RawReply> {
-  const { hostname, port } = new URL(url);
-  const socket = tcpConnect(Number(port), hostname);
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.write(request);
-  await once(socket, 'close');
-  const text = Buffer.concat(chunks).toString('latin1');
-  const split = text.indexOf('\r\n\r\n');
-  const head = split === -1 ? text : text.slice(0, split);
-  let json: RawReply['json'];
-  try {
-    json = JSON.parse(text.slice(split + 4));
-  } catch {
-    json = undefined;
-  }
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, json };
-}
 
 /** Resolves when the server closes a connection that sent `bytes` (nothing by default); rejects after `withinMs`. */
 async function closedByServer(url: string, withinMs: number, bytes?: Buffer): Promise<void> {

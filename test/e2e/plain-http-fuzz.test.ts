@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
+import { recordSecret } from '../support/artifacts.ts';
+import { sendRaw } from '../support/raw-http.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+/**
+ * Plain HTTP sent to either TLS port, fuzzed (T1, issue 13 item 4): whatever the method, version,
+ * line endings and Host, and wherever in the request a key is hidden (a header, Basic, a cookie,
+ * the user agent, the path, the query, percent-encoded), the answer is a plain-HTTP problem that
+ * echoes nothing, the key is recorded as exposed, and no log line holds it.
+ */
+describe('plain HTTP to the TLS ports, fuzzed', () => {
+  let server: TestServer;
+  let integratorId: string;
+  const keys: string[] = [];
+
+  before(async () => {
+    server = await startTestServer({ name: 'plain-http-fuzz' });
+    integratorId = (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Fuzz Corp' } })).json
+      .id;
+  });
+  after(async () => {
+    await server.close();
+    const log = readFileSync(server.logPath, 'utf8');
+    for (const key of keys) assert.ok(!log.includes(key), `the log holds a key sent over plain HTTP`);
+  });
+
+  const newKey = async (): Promise<{ id: string; key: string }> => {
+    const response = await server.admin('POST', '/admin/v1/keys', {
+      body: { integrator_id: integratorId, name: 'exposed', environment: 'sandbox' },
+    });
+    assert.equal(response.status, 201, response.text);
+    keys.push(response.json.key);
+    return { id: response.json.id, key: response.json.key };
+  };
+
+  const exposed = async (credentialId: string): Promise<boolean> => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const events = await server.admin(
+        'GET',
+        `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${credentialId}`,
+      );
+      if (events.json.data.length > 0) return true;
+      await sleep(50);
+    }
+    return false;
+  };
+
+  /** Where a request carries the key: a header line and the target, for a key and its id. */
+  const placement = fc.constantFrom<(key: string, id: string) => [header: string, target: string]>(
+    (key: string) => [`X-API-Key: ${key}`, '/v1/orders'],
+    (key: string) => [`x-api-key:${key}`, '/v1/orders'],
+    (key: string) => [`Authorization: Bearer ${key}`, '/v1/orders'],
+    (key: string) => [`authorization: bearer\t${key}`, '/v1/orders'],
+    (key: string, id: string) => [
+      `Authorization: Basic ${Buffer.from(`${id}:${key}`).toString('base64')}`,
+      '/',
+    ],
+    (key: string) => [`Cookie: session=${key}; theme=dark`, '/v1/orders'],
+    (key: string) => [`User-Agent: curl/8.0 (${key})`, '/v1/orders'],
+    (key: string) => [`X-Custom: ${key}`, '/v1/orders'],
+    (key: string) => ['Accept: */*', `/v1/orders/${key}`],
+    (key: string) => ['Accept: */*', `/v1/orders?api_key=${key}`],
+    (key: string) => ['Accept: */*', `/v1/orders?a=1&token=${key.replaceAll('_', '%5F')}`],
+  );
+
+  it('is refused in plain HTTP, echoes nothing, and exposes the key wherever it hides', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('data', 'admin'),
+        fc.constantFrom('GET', 'POST', 'DELETE', 'OPTIONS', 'get', 'BREW'),
+        fc.constantFrom('HTTP/1.1', 'HTTP/1.0'),
+        fc.constantFrom('\r\n', '\n'),
+        fc.boolean(),
+        placement,
+        async (port, method, version, eol, withHost, place) => {
+          const { id, key } = await newKey();
+          recordSecret(key);
+          const [header, target] = place(key, id);
+          const lines = [
+            `${method} ${target} ${version}`,
+            ...(withHost ? ['Host: api.example.test'] : []),
+            header,
+          ];
+          const reply = await sendRaw(
+            port === 'data' ? server.dataUrl : server.adminUrl,
+            `${lines.join(eol)}${eol}${eol}`,
+          );
+          assert.ok([400, 403].includes(reply.status), `${reply.status} for ${method} ${version} on ${port}`);
+          if (reply.status === 403) assert.equal(reply.json?.code, 'https_required');
+          assert.match(reply.head, /\r\ncontent-type: application\/problem\+json\r\n/i);
+          assert.ok(!reply.text.includes(key), 'the reply echoes the key');
+          assert.ok(
+            await exposed(id),
+            `the key ${header.split(':')[0]} / ${target.split('?')[0]} was not recorded`,
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
