@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type TLSSocket } from 'node:tls';
@@ -57,12 +54,10 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
 
   before(async () => {
     upstream = await startRecordingUpstream('sandbox');
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-in-flight-'));
-    writeFileSync(join(dir, 'gatehouse.config.yaml'), GATEWAY_CONFIG);
     server = await startTestServer({
       name: 'gateway-in-flight',
+      gatewayFile: GATEWAY_CONFIG,
       env: {
-        GATEHOUSE_CONFIG_FILE: join(dir, 'gatehouse.config.yaml'),
         GATEHOUSE_UPSTREAM_SANDBOX: upstream.url,
       },
     });

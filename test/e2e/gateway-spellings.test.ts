@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -43,12 +40,10 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
   before(async () => {
     sandbox = await startRecordingUpstream('sandbox');
     production = await startRecordingUpstream('production');
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-spellings-e2e-'));
-    writeFileSync(join(dir, 'gatehouse.config.yaml'), GATEWAY_CONFIG);
     server = await startTestServer({
       name: 'gateway-spellings',
+      gatewayFile: GATEWAY_CONFIG,
       env: {
-        GATEHOUSE_CONFIG_FILE: join(dir, 'gatehouse.config.yaml'),
         GATEHOUSE_UPSTREAM_SANDBOX: sandbox.url,
         GATEHOUSE_UPSTREAM_PRODUCTION: production.url,
       },

@@ -77,12 +77,10 @@ describe('gateway: the HTTPS data path end to end', () => {
   before(async () => {
     sandbox = await startRecordingUpstream('sandbox');
     production = await startRecordingUpstream('production');
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-gateway-e2e-'));
-    writeFileSync(join(dir, 'gatehouse.config.yaml'), GATEWAY_CONFIG);
     server = await startTestServer({
       name: 'gateway',
+      gatewayFile: GATEWAY_CONFIG,
       env: {
-        GATEHOUSE_CONFIG_FILE: join(dir, 'gatehouse.config.yaml'),
         GATEHOUSE_UPSTREAM_SANDBOX: sandbox.url,
         GATEHOUSE_UPSTREAM_PRODUCTION: production.url,
         GATEHOUSE_HTTP_PORT: '0',

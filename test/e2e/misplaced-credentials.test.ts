@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { generateCredential } from '../../src/crypto/key-format.ts';
@@ -37,12 +34,10 @@ describe('credentials sent to the wrong place are told where they belong', () =>
 
   before(async () => {
     upstream = await startRecordingUpstream('both');
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-misplaced-'));
-    writeFileSync(join(dir, 'gatehouse.yaml'), GATEWAY_CONFIG);
     server = await startTestServer({
       name: 'misplaced-credentials',
+      gatewayFile: GATEWAY_CONFIG,
       env: {
-        GATEHOUSE_CONFIG_FILE: join(dir, 'gatehouse.yaml'),
         GATEHOUSE_UPSTREAM_SANDBOX: upstream.url,
         GATEHOUSE_UPSTREAM_PRODUCTION: upstream.url,
         GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',

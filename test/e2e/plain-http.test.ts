@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
@@ -79,12 +76,10 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
 
   before(async () => {
     upstream = await startRecordingUpstream('sandbox');
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-plain-http-e2e-'));
-    writeFileSync(join(dir, 'gatehouse.config.yaml'), GATEWAY_CONFIG);
     server = await startTestServer({
       name: 'plain-http',
+      gatewayFile: GATEWAY_CONFIG,
       env: {
-        GATEHOUSE_CONFIG_FILE: join(dir, 'gatehouse.config.yaml'),
         GATEHOUSE_UPSTREAM_SANDBOX: upstream.url,
         GATEHOUSE_HTTP_PORT: '0',
       },

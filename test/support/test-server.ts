@@ -1,4 +1,6 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type RunningGatehouse, startGatehouse } from '../../src/server/gatehouse.ts';
@@ -34,6 +36,8 @@ export interface TestServerOptions {
   readonly database?: 'sqlite' | 'postgres';
   readonly env?: Record<string, string>;
   readonly name?: string;
+  /** A gateway file (YAML) to start with: written to a temp folder and named by GATEHOUSE_CONFIG_FILE. */
+  readonly gatewayFile?: string;
 }
 
 /**
@@ -45,6 +49,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (options.database === 'postgres' && !postgres) throw new Error('PostgreSQL is not reachable');
   const { env, dataDir, ownerToken } = testEnvironment({
     ...(postgres ? { GATEHOUSE_DATABASE_URL: postgres.url.reveal() } : {}),
+    ...(options.gatewayFile === undefined
+      ? {}
+      : { GATEHOUSE_CONFIG_FILE: writeGatewayFile(options.gatewayFile) }),
     ...options.env,
   });
   const log = logFile(options.name ?? 'server');
@@ -85,4 +92,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return closing;
     },
   };
+}
+
+function writeGatewayFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-test-gateway-')), 'gatehouse.config.yaml');
+  writeFileSync(file, text);
+  return file;
 }
