@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uuid7 } from '../db/uuid7.ts';
-import { parserRefusalOf, writeRawProblem } from '../http/raw-problem.ts';
+import { isHttpParserError, parserRefusalOf, writeRawProblem } from '../http/raw-problem.ts';
 import { handleError } from './problem-replies.ts';
 import { logAdminRequest } from './request-log.ts';
 import { adminResponseHeaders } from './response-headers.ts';
@@ -52,9 +52,4 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
     return;
   }
   writeRawProblem(socket, refusal, requestId, adminResponseHeaders(requestId));
-}
-
-function isHttpParserError(error: NodeJS.ErrnoException): boolean {
-  const code = error.code ?? '';
-  return code.startsWith('HPE_') || code.startsWith('ERR_HTTP_');
 }

@@ -3,7 +3,7 @@ import type { Server as HttpServer, ServerOptions } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { PROBLEM_CONTENT_TYPE, problemOf } from '../http/problem.ts';
+import { isHttpParserError, parserRefusalOf, writeRawProblem } from '../http/raw-problem.ts';
 import type { TrafficLimits } from './config-file.ts';
 import { HSTS } from './gateway-response.ts';
 import { closeIdleConnections } from './idle-connections.ts';
@@ -30,20 +30,6 @@ export function listenerOptions(limits: TrafficLimits): ServerOptions {
   };
 }
 
-const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  HPE_HEADER_OVERFLOW: {
-    status: 431,
-    code: 'headers_too_large',
-    detail: 'The request has more or larger header fields than accepted',
-  },
-  ERR_HTTP_REQUEST_TIMEOUT: {
-    status: 408,
-    code: 'request_timeout',
-    detail: 'The request was not received in time',
-  },
-};
-const MALFORMED = { status: 400, code: 'bad_request', detail: 'The request is not valid HTTP' };
-
 /**
  * Applies the limits Node only offers as properties, and answers requests Node refuses before our
  * handler sees them (oversized headers, timeouts, malformed HTTP) with problem+json instead of a
@@ -58,39 +44,21 @@ export function applyListenerLimits(
   server.maxHeadersCount = limits.maxHeaders + 1;
   closeIdleConnections(server, IDLE_SOCKET_TIMEOUT_MS);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const known = (error.code !== undefined && CLIENT_ERRORS[error.code]) || MALFORMED;
+    const refusal = parserRefusalOf(error);
     logger.debug(
-      { component: 'gateway', err_code: error.code ?? error.name, status: known.status },
+      { component: 'gateway', err_code: error.code ?? error.name, status: refusal.status },
       'client error',
     );
     // A failed or timed-out TLS handshake (Node's https server reports it here too) has no channel
     // to answer on: what is written would wait for a handshake that never completes.
-    if (error.code === 'ECONNRESET' || !socket.writable || isTlsFailure(error)) {
+    if (error.code === 'ECONNRESET' || !socket.writable || !isHttpParserError(error)) {
       socket.destroy();
       return;
     }
     const requestId = randomUUID();
-    const body = JSON.stringify(problemOf(known.status, known.code, known.detail, requestId));
-    socket.end(
-      `HTTP/1.1 ${known.status} ${statusText(known.status)}\r\n` +
-        `content-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\n` +
-        `gatehouse-request-id: ${requestId}\r\n` +
-        (tls ? `strict-transport-security: ${HSTS}\r\n` : '') +
-        'connection: close\r\n\r\n' +
-        body,
-    );
+    writeRawProblem(socket, refusal, requestId, {
+      'gatehouse-request-id': requestId,
+      ...(tls ? { 'strict-transport-security': HSTS } : {}),
+    });
   });
-}
-
-function isTlsFailure(error: NodeJS.ErrnoException): boolean {
-  return error.code !== undefined && (error.code.startsWith('ERR_TLS_') || error.code.startsWith('ERR_SSL_'));
-}
-
-function statusText(status: number): string {
-  return status === 431
-    ? 'Request Header Fields Too Large'
-    : status === 408
-      ? 'Request Timeout'
-      : 'Bad Request';
 }

@@ -32,6 +32,15 @@ const MALFORMED: ParserRefusal = {
   detail: 'The request is not valid HTTP',
 };
 
+/**
+ * Whether a `clientError` came from Node's HTTP parser (or its request timeouts), and so can be
+ * answered in HTTP. The https server reports failed TLS handshakes there too: those cannot.
+ */
+export function isHttpParserError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? '';
+  return code.startsWith('HPE_') || code.startsWith('ERR_HTTP_');
+}
+
 /** The answer to a `clientError` of Node's HTTP server, by the parser's error code. */
 export function parserRefusalOf(error: NodeJS.ErrnoException): ParserRefusal {
   return (error.code !== undefined && PARSER_REFUSALS[error.code]) || MALFORMED;
