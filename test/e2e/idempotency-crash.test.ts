@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { createHttpsClient, type HttpResponse } from '../support/https-client.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
 import { type ServerProcess, spawnServer } from '../support/server-process.ts';
+import { testEnvironment } from '../support/test-config.ts';
 
 const REQUESTS = 64;
 const KILL_AFTER_ANSWERS = 6;
@@ -25,17 +23,7 @@ for (const store of ['postgres', 'sqlite'] as const) {
     let database: TestPostgres | undefined;
 
     before(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-idempotency-crash-'));
-      env = {
-        GATEHOUSE_DATA_DIR: dataDir,
-        GATEHOUSE_HOST: '127.0.0.1',
-        GATEHOUSE_PORT: '0',
-        GATEHOUSE_ADMIN_PORT: '0',
-        GATEHOUSE_ADMIN_TOKEN: recordSecret(generateCredential('gate', 'admin')),
-        GATEHOUSE_PEPPER: recordSecret(randomBytes(32).toString('base64url')),
-        GATEHOUSE_ENCRYPTION_KEYS: `1:${recordSecret(randomBytes(32).toString('base64'))}`,
-        GATEHOUSE_LOG_LEVEL: 'info',
-      };
+      ({ env, dataDir } = testEnvironment({ GATEHOUSE_LOG_LEVEL: 'info' }));
       if (store === 'postgres') {
         database = await createTestPostgres();
         env.GATEHOUSE_DATABASE_URL = (database as TestPostgres).url.reveal();

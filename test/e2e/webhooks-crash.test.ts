@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { createHttpsClient } from '../support/https-client.ts';
 import { type ServerProcess, spawnServer } from '../support/server-process.ts';
+import { testEnvironment } from '../support/test-config.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { verifyStandardWebhook } from '../support/webhook-verifier.ts';
 
@@ -22,21 +20,13 @@ describe('webhooks survive a crash: at-least-once delivery across kill -9', () =
 
   before(async () => {
     receiver = await startWebhookReceiver();
-    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-crash-'));
-    env = {
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_PORT: '0',
-      GATEHOUSE_ADMIN_PORT: '0',
-      GATEHOUSE_ADMIN_TOKEN: recordSecret(generateCredential('gate', 'admin')),
-      GATEHOUSE_PEPPER: recordSecret(randomBytes(32).toString('base64url')),
-      GATEHOUSE_ENCRYPTION_KEYS: `1:${recordSecret(randomBytes(32).toString('base64'))}`,
+    ({ env, dataDir } = testEnvironment({
       GATEHOUSE_LOG_LEVEL: 'info',
       GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',
       GATEHOUSE_WEBHOOK_CA_FILE: receiver.caFile,
       GATEHOUSE_WEBHOOK_ENDPOINT_CONCURRENCY: '8',
       GATEHOUSE_WEBHOOK_RETRY_SCHEDULE: '0,100ms,500ms,1s,2s,5s',
-    };
+    }));
   });
   after(async () => {
     if (running && running.child.exitCode === null) {
