@@ -110,22 +110,31 @@ export class GatewayReloader {
     };
   }
 
-  /** Audits and swaps in one transaction: a swap that fails leaves no audit entry behind. */
+  /**
+   * Swaps the new config in, then audits it; when the audit entry cannot be written the old config
+   * is swapped back, so an applied reload is always audited. No transaction is held while the data
+   * path swaps: its own writes (last use of a key) would wait on it, and requests with them.
+   */
   async #swapIn(
     gateway: Pick<RunningGateway, 'reload'>,
     change: { running: GatewayConfig; next: GatewayConfig; plan: ReloadPlan; context: AuditContext },
   ): Promise<void> {
     const { running, next, plan, context } = change;
-    await this.#database.db.transaction().execute(async (trx) => {
-      await this.#audit.append(trx, {
-        ...context,
-        action: 'gateway.reload',
-        target: { type: 'gateway_config', id: next.configFile },
-        before: summaryOf(running),
-        after: { ...summaryOf(plan.applied), needs_restart: plan.needsRestart },
-      });
-      await gateway.reload(next);
-    });
+    await gateway.reload(next);
+    try {
+      await this.#database.db.transaction().execute((trx) =>
+        this.#audit.append(trx, {
+          ...context,
+          action: 'gateway.reload',
+          target: { type: 'gateway_config', id: next.configFile },
+          before: summaryOf(running),
+          after: { ...summaryOf(plan.applied), needs_restart: plan.needsRestart },
+        }),
+      );
+    } catch (error) {
+      await gateway.reload(running);
+      throw error;
+    }
   }
 }
 
