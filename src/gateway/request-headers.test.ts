@@ -97,6 +97,29 @@ describe('request headers', () => {
     }
   });
 
+  it('never forwards the fields upstreams route by or take as the client address', () => {
+    const overrides = [
+      'X-Original-URL',
+      'X-Rewrite-URL',
+      'X-Original-Method',
+      'X-Forwarded-Prefix',
+      'X-Forwarded-Uri',
+      'X-Forwarded-Scheme',
+      'X-Forwarded-Ssl',
+      'X-Forwarded-Anything-New',
+      'True-Client-IP',
+      'X-Client-IP',
+      'CF-Connecting-IP',
+    ];
+    for (const name of overrides)
+      assert.deepEqual(readRequestHeaders([name, '/v1/items/secret']).forward, [], name);
+  });
+
+  it('reads two X-Forwarded-Proto fields as one list, so http in either one counts', () => {
+    const headers = readRequestHeaders(['X-Forwarded-Proto', 'http', 'X-Forwarded-Proto', 'https']);
+    assert.equal(headers.forwardedProto, 'http,https');
+  });
+
   it('notices a repeated Host header', () => {
     assert.equal(readRequestHeaders(['Host', 'a.example', 'host', 'b.example']).duplicateHost, true);
     assert.equal(readRequestHeaders(['Host', 'a.example']).duplicateHost, false);

@@ -4,7 +4,9 @@
  * see. Never forwarded: the client's credentials, hop-by-hop fields (RFC 9110 §7.6.1) and those
  * named in `Connection`, `Host` (the upstream's own is sent), `Expect` (answered here), any
  * `Forwarded` / `X-Forwarded-*` / `Gatehouse-*` field a client could use to impersonate the gateway,
- * the method overrides (`X-HTTP-Method-Override` would let a GET route's scopes run a DELETE), and
+ * the fields upstreams read as the client's address (`True-Client-IP`, `X-Client-IP`, …), the
+ * method and URL overrides (`X-HTTP-Method-Override` would let a GET route's scopes run a DELETE;
+ * `X-Original-URL` makes IIS and Symfony route by it, whatever path was checked), and
  * the `_` spelling of any of these (`Gatehouse_Integrator_Id`): CGI-style upstreams (PHP, WSGI, Rack)
  * read `_` and `-` alike, so the alias would sit next to the real field. Other names with `_` pass.
  */
@@ -79,7 +81,9 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
           headers.forwardedFor === undefined ? value : `${headers.forwardedFor},${value}`;
         continue;
       case 'x-forwarded-proto':
-        headers.forwardedProto = value;
+        // Two fields are one comma list (RFC 9110 §5.3): `http` in either is plain HTTP.
+        headers.forwardedProto =
+          headers.forwardedProto === undefined ? value : `${headers.forwardedProto},${value}`;
         continue;
       case 'user-agent':
         headers.userAgent = value;
@@ -99,9 +103,22 @@ export function readRequestHeaders(raw: readonly string[]): RequestHeaders {
       case 'x-http-method-override':
       case 'x-http-method':
       case 'x-method-override':
+      case 'x-original-method':
+      case 'x-original-url':
+      case 'x-rewrite-url':
+      case 'x-original-host':
+      case 'x-host':
+      case 'x-url-scheme':
+      case 'front-end-https':
+      case 'true-client-ip':
+      case 'x-client-ip':
+      case 'x-cluster-client-ip':
+      case 'client-ip':
+      case 'cf-connecting-ip':
+      case 'fastly-client-ip':
         continue;
       default:
-        if (lower.startsWith('gatehouse-')) continue;
+        if (lower.startsWith('gatehouse-') || lower.startsWith('x-forwarded-')) continue;
         if (lower.includes('_') && isGatehouseField(lower.replaceAll('_', '-'))) continue;
     }
     headers.forward.push(name, value);
@@ -135,10 +152,27 @@ export const GATEHOUSE_FIELDS: ReadonlySet<string> = new Set([
   'x-http-method-override',
   'x-http-method',
   'x-method-override',
+  'x-original-method',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-host',
+  'x-host',
+  'x-url-scheme',
+  'front-end-https',
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-forwarded-prefix',
+  'x-forwarded-uri',
 ]);
 
 function isGatehouseField(name: string): boolean {
-  return GATEHOUSE_FIELDS.has(name) || name.startsWith('gatehouse-');
+  return GATEHOUSE_FIELDS.has(name) || name.startsWith('gatehouse-') || name.startsWith('x-forwarded-');
 }
 
 /** Removes the fields a `Connection` header declares hop-by-hop (rare: usually it says keep-alive/close). */
