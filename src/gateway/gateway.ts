@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
+import { clientNetworkOf } from '../net/client-network.ts';
 import { type AuthStrategy, authenticate, type Caller } from './auth-strategy.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
@@ -140,10 +141,12 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       );
     if (pathEnd === -1) return refuse(res, record, 400, 'invalid_path', 'The request path is not acceptable');
 
+    // What the per-address limits count: the address, or for IPv6 its /64 (one host holds a /64).
+    const network = record.ip.includes(':') ? clientNetworkOf(record.ip) : record.ip;
     const publicRoute = publicRoutes.find(method, target, pathEnd);
     if (publicRoute !== undefined) {
       if (publicRoute.path !== '/healthz' && ipPolicy !== null) {
-        let decision = limiter.take(record.ip, ipPolicy, now);
+        let decision = limiter.take(network, ipPolicy, now);
         if (decision instanceof Promise) decision = await decision;
         if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
       }
@@ -151,7 +154,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
 
     if (ipPolicy !== null) {
-      let decision = limiter.take(record.ip, ipPolicy, now);
+      let decision = limiter.take(network, ipPolicy, now);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
     }
@@ -248,7 +251,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
 
     // Counted from here, where an upstream connection is taken, until undici reports the end.
-    const lease = inFlight.admit(caller.credentialId, record.ip);
+    const lease = inFlight.admit(caller.credentialId, network);
     if (typeof lease === 'string')
       return refuse(res, record, 429, 'too_many_in_flight', IN_FLIGHT_REFUSAL_DETAIL[lease], RETRY_SOON);
 
