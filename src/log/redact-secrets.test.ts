@@ -31,6 +31,14 @@ it('redacts every kind of secret Gatehouse issues and keeps the text around it',
   }
 });
 
+it('redacts a secret percent-encoded twice or three times over', () => {
+  const key = generateCredential('gate', 'live');
+  const twice = key.replace(/_/g, '%255F').replace(/^ga/, '%2567%2561');
+  assert.equal(redactSecrets(`/v1/x?q=${twice}`), '/v1/x?q=[redacted]');
+  const thrice = key.replace(/_/g, '%25255F');
+  assert.equal(redactSecrets(`/v1/x?q=${thrice}`), '/v1/x?q=[redacted]');
+});
+
 it('redacts a secret whose characters are percent-encoded', () => {
   const key = generateCredential('gate', 'admin');
   const encoded = key.replace(/_/g, '%5F').replace(/^g/, '%67');
