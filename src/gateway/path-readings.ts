@@ -3,9 +3,13 @@
  * and Spring cut `;parameters` off every segment, most frameworks percent-decode the whole path
  * before routing, Express (non-strict) and Spring before 6 ignore a trailing slash, and many
  * routers (ASP.NET Core by default, IIS, some Express setups) ignore letter case, some with
- * Unicode case mapping (`ſ` reads as `s`). The route table matches each reading that could differ
- * and refuses a request whose readings land on different routes. Only paths with `;`, `%`,
- * upper-case letters or a trailing slash get here; the common path never does.
+ * Unicode case mapping (`ſ` reads as `s`). Some read the last segment as a file name: Rails routes
+ * `(.:format)` (`secret.json` runs `secret`), Spring MVC before 5.3 matches `secret.*`, and IIS on
+ * NTFS drops trailing dots and spaces from every segment and reads `secret::$DATA` (a stream) as
+ * `secret`. The route table matches each reading that could differ and refuses a request whose
+ * readings land on different routes. Only paths with `;`, `%`, upper-case letters, a trailing
+ * slash, a `.` in the last segment, a `:` or a segment ending in `.` or `%20` get here; the common
+ * path never does.
  */
 
 /** Bits of `pathShape`. */
@@ -13,26 +17,43 @@ export const HAS_PARAMETERS = 1;
 export const HAS_ESCAPES = 2;
 export const HAS_UPPER_CASE = 4;
 export const HAS_TRAILING_SLASH = 8;
+/** A `.` in the last segment (before a trailing slash): an extension a router may cut off. */
+export const HAS_EXTENSION = 16;
+/** A `:` or `%3A`, or a segment ending in `.` or `%20`: a name Windows reads as a shorter one. */
+export const HAS_WINDOWS_NAME = 32;
 
 /**
  * Which readings a path needs, in one pass without allocating: `;` or `%3B` (path parameters), any
- * other escape, upper-case ASCII letters, a trailing slash. 0 for the usual path.
+ * other escape, upper-case ASCII letters, a trailing slash, an extension, a Windows name. 0 for
+ * the usual path.
  */
 export function pathShape(target: string, pathEnd: number): number {
   let shape = pathEnd > 1 && target.charCodeAt(pathEnd - 1) === 47 ? HAS_TRAILING_SLASH : 0;
+  let dotInSegment = false;
   for (let i = 1; i < pathEnd; i++) {
     const code = target.charCodeAt(i);
     if (code >= 65 && code <= 90) shape |= HAS_UPPER_CASE;
+    else if (code === 46 /* . */) {
+      dotInSegment = true;
+      if (i + 1 === pathEnd || target.charCodeAt(i + 1) === 47) shape |= HAS_WINDOWS_NAME;
+    } else if (code === 47 /* / */) {
+      if (i + 1 !== pathEnd) dotInSegment = false;
+    } else if (code === 58 /* : */) shape |= HAS_WINDOWS_NAME;
     else if (code === 59 /* ; */) shape |= HAS_PARAMETERS;
     else if (code === 37 /* % */) {
-      shape |=
-        target.charCodeAt(i + 1) === 51 && (target.charCodeAt(i + 2) | 32) === 98
-          ? HAS_PARAMETERS
-          : HAS_ESCAPES;
+      const high = target.charCodeAt(i + 1);
+      const low = target.charCodeAt(i + 2) | 32;
+      if (high === 51 && low === 98 /* 3B */) shape |= HAS_PARAMETERS;
+      else {
+        shape |= HAS_ESCAPES;
+        if (high === 51 && low === 97 /* 3A */) shape |= HAS_WINDOWS_NAME;
+        else if (high === 50 && low === 48 /* 20 */ && (i + 3 === pathEnd || target.charCodeAt(i + 3) === 47))
+          shape |= HAS_WINDOWS_NAME;
+      }
       i += 2;
     }
   }
-  return shape;
+  return dotInSegment ? shape | HAS_EXTENSION : shape;
 }
 
 /**
@@ -104,4 +125,101 @@ export function caseFolded(path: string): string | null {
     for (const segment of folded.split('/')) if (segment === '.' || segment === '..') return null;
   }
   return folded;
+}
+
+const STREAM_MARKER = /:|%3A/i;
+
+/**
+ * A segment as Windows reads a file name: cut at its first `:` (`secret::$DATA` and `secret:x`
+ * name streams of `secret`), then without trailing dots and spaces (`secret. %20` is `secret`).
+ * `''` when nothing is left.
+ */
+export function windowsName(segment: string): string {
+  const marker = segment.search(STREAM_MARKER);
+  let end = marker === -1 ? segment.length : marker;
+  for (;;) {
+    if (end > 0 && segment.charCodeAt(end - 1) === 46 /* . */) end--;
+    else if (end >= 3 && segment.startsWith('%20', end - 3)) end -= 3;
+    else break;
+  }
+  return end === segment.length ? segment : segment.slice(0, end);
+}
+
+/**
+ * The path with every segment read as a Windows file name (`windowsName`), except those the matched
+ * route declares literally (`declared[i]` for the i-th segment): `/a:b` matches its own route.
+ * Null when a segment reads as nothing (`...`, `..%20`: IIS would take it for `..` or drop it).
+ */
+export function windowsReading(path: string, declared?: readonly boolean[]): string | null {
+  const segments = path.slice(1).split('/');
+  let changed = false;
+  for (const [index, segment] of segments.entries()) {
+    if (segment === '' || declared?.[index] === true) continue;
+    const name = windowsName(segment);
+    if (name === '') return null;
+    if (name !== segment) {
+      segments[index] = name;
+      changed = true;
+    }
+  }
+  return changed ? `/${segments.join('/')}` : path;
+}
+
+/**
+ * The last segment without an extension, both ways routers cut it: at the last `.` (Rails'
+ * `(.:format)`: `secret.json` is `secret`) and at the first (Spring's `secret.*` also takes
+ * `secret.tar.gz`), each also as a Windows name; none when the route declares that segment
+ * literally (`openapi.json` matches itself). Null when a cut leaves a dot segment (`..json`).
+ */
+export function extensionReadings(path: string, declared?: readonly boolean[]): string[] | null {
+  const slash = path.lastIndexOf('/');
+  const segment = path.slice(slash + 1);
+  const readings: string[] = [];
+  if (declared !== undefined && declared[countSlashes(path) - 1] === true) return readings;
+  const first = segment.indexOf('.');
+  const last = segment.lastIndexOf('.');
+  for (const cut of first === last ? [first] : [first, last]) {
+    if (cut <= 0) continue;
+    const stem = segment.slice(0, cut);
+    if (stem === '.' || stem === '..') return null;
+    const name = windowsName(stem);
+    if (name === '') return null;
+    for (const reading of name === stem ? [stem] : [stem, name]) {
+      const candidate = path.slice(0, slash + 1) + reading;
+      if (!readings.includes(candidate)) readings.push(candidate);
+    }
+  }
+  return readings;
+}
+
+function countSlashes(path: string): number {
+  let count = 0;
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) count++;
+  return count;
+}
+
+/**
+ * Every file-name reading of `path` that `shape` calls for and that differs from it: the Windows
+ * reading, and the extension readings of the path and of its Windows reading. Null when one of
+ * them is no path at all (see `windowsReading`, `extensionReadings`).
+ */
+export function fileNameReadings(
+  path: string,
+  shape: number,
+  declared?: readonly boolean[],
+): string[] | null {
+  const bases = [path];
+  if ((shape & HAS_WINDOWS_NAME) !== 0) {
+    const windows = windowsReading(path, declared);
+    if (windows === null) return null;
+    if (windows !== path) bases.push(windows);
+  }
+  const readings = bases.slice(1);
+  if ((shape & HAS_EXTENSION) === 0) return readings;
+  for (const base of bases) {
+    const cut = extensionReadings(base, declared);
+    if (cut === null) return null;
+    for (const reading of cut) if (reading !== path && !readings.includes(reading)) readings.push(reading);
+  }
+  return readings;
 }
