@@ -130,13 +130,13 @@ export function caseFolded(path: string): string | null {
 const STREAM_MARKER = /:|%3A/i;
 
 /**
- * A segment as Windows reads a file name: cut at its first `:` (`secret::$DATA` and `secret:x`
- * name streams of `secret`), then without trailing dots and spaces (`secret. %20` is `secret`).
- * `''` when nothing is left.
+ * Whether `name` is a literal (with `.` or `:`) that a route declares as segment `index`: such a
+ * segment is read as declared, so `/v1/openapi.json` and `/v1/a:b` still match their own routes.
  */
-export function windowsName(segment: string): string {
-  const marker = segment.search(STREAM_MARKER);
-  let end = marker === -1 ? segment.length : marker;
+export type DeclaredName = (index: number, name: string) => boolean;
+
+/** `segment` without its trailing dots and spaces (`%20`). */
+function withoutTrailingDots(segment: string, end = segment.length): string {
   for (;;) {
     if (end > 0 && segment.charCodeAt(end - 1) === 46 /* . */) end--;
     else if (end >= 3 && segment.startsWith('%20', end - 3)) end -= 3;
@@ -146,16 +146,43 @@ export function windowsName(segment: string): string {
 }
 
 /**
- * The path with every segment read as a Windows file name (`windowsName`), except those the matched
- * route declares literally (`declared[i]` for the i-th segment): `/a:b` matches its own route.
+ * A segment as Windows reads a file name: cut at its first `:` (`secret::$DATA` and `secret:x`
+ * name streams of `secret`), then without trailing dots and spaces (`secret. %20` is `secret`).
+ * `''` when nothing is left.
+ */
+export function windowsName(segment: string): string {
+  const marker = segment.search(STREAM_MARKER);
+  return withoutTrailingDots(segment, marker === -1 ? segment.length : marker);
+}
+
+/**
+ * `windowsName`, unless the segment, or it cut at a later `:` or without trailing dots and spaces,
+ * is a declared name (`a:b::$DATA` is `a:b` when a route declares `a:b`).
+ */
+function windowsNameAt(segment: string, index: number, declared: DeclaredName | undefined): string {
+  if (declared === undefined) return windowsName(segment);
+  if (declared(index, segment)) return segment;
+  const trimmed = withoutTrailingDots(segment);
+  if (trimmed !== segment && declared(index, trimmed)) return trimmed;
+  const markers = /:|%3A/gi;
+  markers.lastIndex = segment.search(STREAM_MARKER) + 1;
+  for (let marker = markers.exec(segment); marker !== null; marker = markers.exec(segment)) {
+    const stem = withoutTrailingDots(segment, marker.index);
+    if (declared(index, stem)) return stem;
+  }
+  return windowsName(segment);
+}
+
+/**
+ * The path with every segment read as a Windows file name (`windowsName`) but declared names.
  * Null when a segment reads as nothing (`...`, `..%20`: IIS would take it for `..` or drop it).
  */
-export function windowsReading(path: string, declared?: readonly boolean[]): string | null {
+export function windowsReading(path: string, declared?: DeclaredName): string | null {
   const segments = path.slice(1).split('/');
   let changed = false;
   for (const [index, segment] of segments.entries()) {
-    if (segment === '' || declared?.[index] === true) continue;
-    const name = windowsName(segment);
+    if (segment === '') continue;
+    const name = windowsNameAt(segment, index, declared);
     if (name === '') return null;
     if (name !== segment) {
       segments[index] = name;
@@ -168,21 +195,25 @@ export function windowsReading(path: string, declared?: readonly boolean[]): str
 /**
  * The last segment without an extension, both ways routers cut it: at the last `.` (Rails'
  * `(.:format)`: `secret.json` is `secret`) and at the first (Spring's `secret.*` also takes
- * `secret.tar.gz`), each also as a Windows name; none when the route declares that segment
- * literally (`openapi.json` matches itself). Null when a cut leaves a dot segment (`..json`).
+ * `secret.tar.gz`) or where the stem is a declared name, each also as a Windows name; none when
+ * the segment is a declared name.
+ * Null when a cut leaves a dot segment (`..json`).
  */
-export function extensionReadings(path: string, declared?: readonly boolean[]): string[] | null {
+export function extensionReadings(path: string, declared?: DeclaredName): string[] | null {
   const slash = path.lastIndexOf('/');
   const segment = path.slice(slash + 1);
+  const index = countSlashes(path) - 1;
   const readings: string[] = [];
-  if (declared !== undefined && declared[countSlashes(path) - 1] === true) return readings;
+  if (declared?.(index, segment) === true) return readings;
   const first = segment.indexOf('.');
   const last = segment.lastIndexOf('.');
-  for (const cut of first === last ? [first] : [first, last]) {
-    if (cut <= 0) continue;
+  for (let cut = first; cut !== -1; cut = segment.indexOf('.', cut + 1)) {
+    if (cut === 0) continue;
     const stem = segment.slice(0, cut);
+    // Between the first and the last dot, only a declared name (`v1.0.tar.gz` is `v1.0`).
+    if (cut !== first && cut !== last && declared?.(index, stem) !== true) continue;
     if (stem === '.' || stem === '..') return null;
-    const name = windowsName(stem);
+    const name = windowsNameAt(stem, index, declared);
     if (name === '') return null;
     for (const reading of name === stem ? [stem] : [stem, name]) {
       const candidate = path.slice(0, slash + 1) + reading;
@@ -203,11 +234,7 @@ function countSlashes(path: string): number {
  * reading, and the extension readings of the path and of its Windows reading. Null when one of
  * them is no path at all (see `windowsReading`, `extensionReadings`).
  */
-export function fileNameReadings(
-  path: string,
-  shape: number,
-  declared?: readonly boolean[],
-): string[] | null {
+export function fileNameReadings(path: string, shape: number, declared?: DeclaredName): string[] | null {
   const bases = [path];
   if ((shape & HAS_WINDOWS_NAME) !== 0) {
     const windows = windowsReading(path, declared);

@@ -1,6 +1,7 @@
 import { type BodyValidator, compileBodySchema } from './body-schema.ts';
 import {
   caseFolded,
+  type DeclaredName,
   fileNameReadings,
   HAS_ESCAPES,
   HAS_EXTENSION,
@@ -124,10 +125,18 @@ export class RouteTable {
   readonly #foldEveryPath: boolean;
   readonly #parametersAllowed: boolean;
   /**
-   * For routes with a `.` or `:` in a literal segment, which segments are literals: those are read
-   * as declared, not as file names, so `/v1/openapi.json` still matches itself.
+   * For routes with a `.` or `:` in a literal segment, their literals by position: the segments
+   * of a request that matched the route as sent are read as declared (`/v1/openapi.json`).
    */
-  readonly #declaredNames = new Map<MatchedRoute, readonly boolean[]>();
+  readonly #routeNames = new Map<MatchedRoute, DeclaredName>();
+  /**
+   * Those literals of every route by position (lower-cased unless case-sensitive): a reading in
+   * which a segment keeps such a name too, since that reading may land on another route
+   * (`/b./a:b` reads as `/b/a:b` on IIS when that route exists, not as `/b/a`).
+   */
+  readonly #namesAt: Set<string>[] = [];
+  readonly #tableNames: DeclaredName = (index, name) =>
+    this.#namesAt[index]?.has(this.#caseSensitive ? name : name.toLowerCase()) === true;
   readonly size: number;
 
   constructor(rules: readonly RouteRule[], defaultMaxBodyBytes: number, options: RouteTableOptions = {}) {
@@ -146,19 +155,25 @@ export class RouteTable {
         allowPathParameters: rule.allowPathParameters === true,
       });
       insert(this.#root, rule, route, rule.path, '');
-      if (/[.:]/.test(rule.path))
-        this.#declaredNames.set(
-          route,
-          rule.path
-            .slice(1)
-            .split('/')
-            .map((segment) => segment !== '**' && !segment.startsWith('{')),
-        );
+      if (/[.:]/.test(rule.path)) this.#declareNames(route);
       if (upperCaseLiterals)
         insert(this.#foldedRoot, rule, route, rule.path.toLowerCase(), ' when letter case is ignored');
     }
     this.#parametersAllowed = rules.some((rule) => rule.allowPathParameters === true);
     this.size = rules.length;
+  }
+
+  #declareNames(route: MatchedRoute): void {
+    const literals = route.pattern
+      .slice(1)
+      .split('/')
+      .map((segment) => (segment === '**' || segment.startsWith('{') ? null : segment));
+    this.#routeNames.set(route, (index, name) => literals[index] === name);
+    for (const [index, literal] of literals.entries()) {
+      if (literal === null || !/[.:]/.test(literal)) continue;
+      this.#namesAt[index] ??= new Set();
+      this.#namesAt[index].add(this.#caseSensitive ? literal : literal.toLowerCase());
+    }
   }
 
   /**
@@ -189,6 +204,7 @@ export class RouteTable {
       const cut = withoutPathParameters(path);
       if (cut === null) return 'invalid_path';
       base = cut;
+      shape |= pathShape(base, base.length); // `secret.;x` ends in a dot once cut
     }
     const route = lookup(this.#root, method, base, base.length);
     if (route === null) return 'route_not_found';
@@ -197,10 +213,15 @@ export class RouteTable {
     const trimmed = base.length > 1 && base.endsWith('/') ? base.slice(0, -1) : base;
     if (trimmed !== base && !this.#readsAs(route, method, trimmed, shape)) return 'ambiguous_path';
     if ((shape & (HAS_EXTENSION | HAS_WINDOWS_NAME)) === 0) return route;
-    const readings = fileNameReadings(trimmed, shape, this.#declaredNames.get(route));
-    if (readings === null) return 'invalid_path';
-    for (const reading of readings)
-      if (!this.#readsAs(route, method, reading, shape)) return 'ambiguous_path';
+    const declared = this.#routeNames.get(route);
+    const decoded = (shape & HAS_ESCAPES) === 0 ? trimmed : withReservedDecoded(trimmed);
+    for (const path of decoded === trimmed ? [trimmed] : [trimmed, decoded])
+      for (const names of this.#namesAt.length === 0 ? [declared] : [declared, this.#tableNames]) {
+        const readings = fileNameReadings(path, shape, names);
+        if (readings === null) return 'invalid_path';
+        for (const reading of readings)
+          if (!this.#readsAs(route, method, reading, shape)) return 'ambiguous_path';
+      }
     return route;
   }
 
