@@ -135,7 +135,10 @@ export class RouteTable {
    * (`/b./a:b` reads as `/b/a:b` on IIS when that route exists, not as `/b/a`).
    */
   readonly #namesAt: Set<string>[] = [];
+  /** The longest of them: a longer stem is no declared name, without hashing it (`a.a.a.…`). */
+  #longestName = 0;
   readonly #tableNames: DeclaredName = (index, name) =>
+    name.length <= this.#longestName &&
     this.#namesAt[index]?.has(this.#caseSensitive ? name : name.toLowerCase()) === true;
   readonly size: number;
 
@@ -173,6 +176,7 @@ export class RouteTable {
       if (literal === null || !/[.:]/.test(literal)) continue;
       this.#namesAt[index] ??= new Set();
       this.#namesAt[index].add(this.#caseSensitive ? literal : literal.toLowerCase());
+      this.#longestName = Math.max(this.#longestName, literal.length);
     }
   }
 
