@@ -49,6 +49,53 @@ describe('path spellings (T5)', () => {
     assert.equal(scopesOf('/v1/items/%2573ecret'), 'invalid_path', 'a double-decoding upstream reads s');
   });
 
+  it('refuses an extension, trailing dots or spaces, or a stream name that a file-name reader cuts off', () => {
+    for (const spelling of [
+      '/v1/items/secret.json',
+      '/v1/items/secret.',
+      '/v1/items/secret...',
+      '/v1/items/SECRET.',
+      '/v1/items/secret%20',
+      '/v1/items/secret%20%20',
+      '/v1/items/secret::$DATA',
+      '/v1/items/secret:',
+      '/v1/items/secret%3A%3A$DATA',
+      '/v1/items/secret.tar.gz',
+      '/v1/items/secret:cancel',
+      '/v1/items/Secret.json',
+    ])
+      assert.equal(scopesOf(spelling), 'ambiguous_path', spelling);
+    assert.equal(scopesOf('/v1/items/..json'), 'invalid_path', 'a Rails-style reader would see ".."');
+    assert.equal(scopesOf('/v1/items/..%20'), 'invalid_path', 'IIS would see ".."');
+  });
+
+  it('still serves file names that read as the same route, and literals with a dot or colon as declared', () => {
+    for (const id of ['ord_123.pdf', 'ORD_123.pdf', 'jane.doe@example.com', '.env', 'urn:isbn:123', 'a.b.c'])
+      assert.deepEqual(scopesOf(`/v1/items/${id}`), [], id);
+    const t = new RouteTable(
+      [
+        rule('/v1/openapi.json', []),
+        rule('/v1/a:b', []),
+        rule('/v1.0/{p}', []),
+        rule('/v1/{p}', ['p']),
+        rule('/v1/files/**', []),
+      ],
+      1,
+    );
+    const route = (target: string) => {
+      const outcome = decide(t, target);
+      return typeof outcome === 'string' ? outcome : outcome.route.pattern;
+    };
+    assert.equal(route('/v1/openapi.json'), '/v1/openapi.json');
+    assert.equal(route('/v1/a:b'), '/v1/a:b');
+    assert.equal(route('/v1.0/x.json'), '/v1.0/{p}');
+    assert.equal(route('/v1/files/report.v2.json'), '/v1/files/**');
+    assert.equal(route('/v1/files/dir./report.json/'), '/v1/files/**');
+    assert.equal(route('/v1/openapi.json.'), 'ambiguous_path', 'IIS reads /v1/openapi.json');
+    assert.equal(route('/v1/openapi.json.gz'), 'ambiguous_path', 'Rails reads /v1/openapi.json');
+    assert.equal(route('/v1/openapi.yaml'), '/v1/{p}', 'read as /v1/openapi, also under {p}');
+  });
+
   it('forwards the normalised path, which is the one that was matched', () => {
     const outcome = decide(table, '/v1/items/%73ecret?q=%73');
     assert.ok(typeof outcome !== 'string');
@@ -110,15 +157,21 @@ describe('path spellings (T5)', () => {
   });
 });
 
-/** Literal segments of generated tables: an upper-case one, one with a reserved character. */
-const LITERALS = ['a', 'b', 'secret', 'Secret', 'x-y', 'a@b', 'q~1'];
+/** Literal segments of generated tables: an upper-case one, with a reserved character, a dot, a colon. */
+const LITERALS = ['a', 'b', 'secret', 'Secret', 'x-y', 'a@b', 'q~1', 'v1.0', 'a:b'];
 const PARAMETERS = [';', ';x=1', '%3B', '%3bx', ';a;b'];
+/** What Windows drops from any segment (trailing dots and spaces, NTFS stream names)... */
+const WINDOWS_NAME_ENDS = ['.', '...', '%20', '%20%20', '.%20.', '::$DATA', ':', '%3A%3A$DATA'];
+/** ...and what Rails (`.:format`) and Spring (`.*`) also drop from the last one. */
+const LAST_SEGMENT_ENDS = [...WINDOWS_NAME_ENDS, '.json', '.tar.gz', '.JSON'];
 
 /**
  * The property behind T5: for any route table and any path, no spelling of the path (escapes of
- * any character, letter case, `;parameters`, encoded `;`) reaches the upstream with fewer scopes
- * than the route an upstream that reads it leniently (decodes, cuts parameters, ignores case
- * unless told otherwise) would serve, and what is forwarded reads as that same path.
+ * any character, letter case, `;parameters`, encoded `;`, an extension on the last segment, trailing
+ * dots or spaces or a `:stream` on any) reaches the upstream with fewer scopes than the route an
+ * upstream that reads it leniently (decodes, cuts parameters and extensions, ignores case unless
+ * told otherwise, reads names as Windows does) would serve, and what is forwarded reads as what
+ * was sent.
  */
 describe('no spelling of a path needs fewer scopes than the path itself (property)', () => {
   const pattern = fc
@@ -151,7 +204,7 @@ describe('no spelling of a path needs fewer scopes than the path itself (propert
         );
         const path = `/${segments.map(read).join('/')}`;
         const expected = oracle.match('GET', path);
-        const spelled = spell(segments, choices, caseSensitive);
+        const { spelled, plain } = spell(segments, choices, caseSensitive);
         const outcome = decide(table, spelled);
         if (typeof outcome === 'string') return true;
         forwarded++;
@@ -161,7 +214,7 @@ describe('no spelling of a path needs fewer scopes than the path itself (propert
             outcome.route.scopes.includes(scope),
             `${spelled} was held to ${outcome.route.pattern}, ${path} needs ${expected.pattern}`,
           );
-        assert.equal(read(leniently(outcome.forwarded)), path, 'the upstream reads what was matched');
+        assert.equal(read(leniently(outcome.forwarded)), read(plain), 'the upstream reads what was sent');
         return true;
       }),
       { numRuns: 3000 },
@@ -179,16 +232,20 @@ function leniently(target: string): string {
     .join('/');
 }
 
-/** One spelling of `segments`, driven by `choices`: escapes, case changes (when folding), parameters, a trailing slash. */
+/**
+ * One spelling of `segments`, driven by `choices`: escapes, case changes (when folding), name
+ * endings, parameters, a trailing slash; and `plain`, the path with the same name endings decoded.
+ */
 function spell(
   segments: readonly string[],
   choices: readonly [number, boolean, number][],
   caseSensitive: boolean,
-) {
+): { spelled: string; plain: string } {
   let k = 0;
   const next = () => choices[k++ % choices.length] as [number, boolean, number];
-  return `/${segments
-    .map((segment) => {
+  const plain: string[] = [];
+  const spelled = `/${segments
+    .map((segment, index) => {
       let out = '';
       for (const character of segment) {
         const [how, upperHex] = next();
@@ -199,9 +256,15 @@ function spell(
           out += `%${upperHex ? hex.toUpperCase() : hex}`;
         } else out += c;
       }
+      const [ends, , endWith] = next();
+      const ending = ends !== 2 ? '' : index === segments.length - 1 ? LAST_SEGMENT_ENDS : WINDOWS_NAME_ENDS;
+      const end = ending === '' ? '' : (ending[endWith % ending.length] as string);
+      out += end;
+      plain.push(segment + decodeURIComponent(end));
       const [how, , which] = next();
       if (how === 4) out += PARAMETERS[which % PARAMETERS.length];
       return out;
     })
     .join('/')}${next()[0] === 0 && next()[1] ? '/' : ''}`;
+  return { spelled, plain: `/${plain.join('/')}` };
 }

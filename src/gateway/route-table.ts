@@ -1,9 +1,13 @@
 import { type BodyValidator, compileBodySchema } from './body-schema.ts';
 import {
   caseFolded,
+  type DeclaredName,
+  fileNameReadings,
   HAS_ESCAPES,
+  HAS_EXTENSION,
   HAS_PARAMETERS,
   HAS_UPPER_CASE,
+  HAS_WINDOWS_NAME,
   pathShape,
   withoutPathParameters,
   withReservedDecoded,
@@ -18,9 +22,11 @@ import {
  *
  * `resolve` also holds a request to every other way an upstream could read its path (T5,
  * `path-readings.ts`): `;parameters` cut off (refused unless the route opts in), the remaining
- * escapes decoded, a trailing slash dropped, and, unless the upstream is declared case-sensitive,
- * letter case ignored. When those readings land on different routes the request is refused: one
- * request is held to one route's rules, never to the weaker of two.
+ * escapes decoded, a trailing slash dropped, the last segment's extension cut off, every segment
+ * read as a Windows file name (trailing dots and spaces and `:streams` dropped), and, unless the
+ * upstream is declared case-sensitive, letter case ignored. When those readings land on different
+ * routes the request is refused: one request is held to one route's rules, never to the weaker of
+ * two. A segment that is a literal of the matched route (`openapi.json`, `a:b`) is read as declared.
  */
 
 export interface RouteRule {
@@ -60,7 +66,7 @@ export const ROUTE_REFUSALS: Readonly<Record<RouteRefusal, { status: number; det
   ambiguous_path: {
     status: 400,
     detail:
-      'The path could be read as another endpoint (escapes decoded or letter case ignored); spell it as documented',
+      'The path could be read as another endpoint (escapes decoded, letter case ignored, or an extension, trailing dots or a ":" part cut off); spell it as documented',
   },
 };
 
@@ -118,6 +124,22 @@ export class RouteTable {
   readonly #caseSensitive: boolean;
   readonly #foldEveryPath: boolean;
   readonly #parametersAllowed: boolean;
+  /**
+   * For routes with a `.` or `:` in a literal segment, their literals by position: the segments
+   * of a request that matched the route as sent are read as declared (`/v1/openapi.json`).
+   */
+  readonly #routeNames = new Map<MatchedRoute, DeclaredName>();
+  /**
+   * Those literals of every route by position (lower-cased unless case-sensitive): a reading in
+   * which a segment keeps such a name too, since that reading may land on another route
+   * (`/b./a:b` reads as `/b/a:b` on IIS when that route exists, not as `/b/a`).
+   */
+  readonly #namesAt: Set<string>[] = [];
+  /** The longest of them: a longer stem is no declared name, without hashing it (`a.a.a.…`). */
+  #longestName = 0;
+  readonly #tableNames: DeclaredName = (index, name) =>
+    name.length <= this.#longestName &&
+    this.#namesAt[index]?.has(this.#caseSensitive ? name : name.toLowerCase()) === true;
   readonly size: number;
 
   constructor(rules: readonly RouteRule[], defaultMaxBodyBytes: number, options: RouteTableOptions = {}) {
@@ -136,11 +158,26 @@ export class RouteTable {
         allowPathParameters: rule.allowPathParameters === true,
       });
       insert(this.#root, rule, route, rule.path, '');
+      if (/[.:]/.test(rule.path)) this.#declareNames(route);
       if (upperCaseLiterals)
         insert(this.#foldedRoot, rule, route, rule.path.toLowerCase(), ' when letter case is ignored');
     }
     this.#parametersAllowed = rules.some((rule) => rule.allowPathParameters === true);
     this.size = rules.length;
+  }
+
+  #declareNames(route: MatchedRoute): void {
+    const literals = route.pattern
+      .slice(1)
+      .split('/')
+      .map((segment) => (segment === '**' || segment.startsWith('{') ? null : segment));
+    this.#routeNames.set(route, (index, name) => literals[index] === name);
+    for (const [index, literal] of literals.entries()) {
+      if (literal === null || !/[.:]/.test(literal)) continue;
+      this.#namesAt[index] ??= new Set();
+      this.#namesAt[index].add(this.#caseSensitive ? literal : literal.toLowerCase());
+      this.#longestName = Math.max(this.#longestName, literal.length);
+    }
   }
 
   /**
@@ -153,7 +190,8 @@ export class RouteTable {
 
   /**
    * The route a normalised request path is held to, or why there is none. For a path without `;`,
-   * `%` or upper-case letters (and a table without upper-case literals) this is `match`.
+   * `%`, `:`, upper-case letters, a trailing slash or `.` (in its last segment or ending one), and a
+   * table without upper-case literals, this is `match`.
    */
   resolve(method: string, target: string, pathEnd = target.length): MatchedRoute | RouteRefusal {
     let shape = pathShape(target, pathEnd);
@@ -170,22 +208,46 @@ export class RouteTable {
       const cut = withoutPathParameters(path);
       if (cut === null) return 'invalid_path';
       base = cut;
+      shape |= pathShape(base, base.length); // `secret.;x` ends in a dot once cut
     }
     const route = lookup(this.#root, method, base, base.length);
     if (route === null) return 'route_not_found';
     if ((shape & HAS_PARAMETERS) !== 0 && !route.allowPathParameters) return 'path_parameters_not_allowed';
-    if (!this.#readsAs(route, method, base, shape)) return 'ambiguous_path';
-    if (base.length > 1 && base.endsWith('/') && !this.#readsAs(route, method, base.slice(0, -1), shape))
-      return 'ambiguous_path';
+    if (!this.#foldedAndDecodedReadAs(route, method, base, shape)) return 'ambiguous_path';
+    const trimmed = base.length > 1 && base.endsWith('/') ? base.slice(0, -1) : base;
+    if (trimmed !== base && !this.#readsAs(route, method, trimmed, shape)) return 'ambiguous_path';
+    if ((shape & (HAS_EXTENSION | HAS_WINDOWS_NAME)) === 0) return route;
+    const declared = this.#routeNames.get(route);
+    const decoded = (shape & HAS_ESCAPES) === 0 ? trimmed : withReservedDecoded(trimmed);
+    for (const path of decoded === trimmed ? [trimmed] : [trimmed, decoded])
+      for (const names of this.#namesAt.length === 0 ? [declared] : [declared, this.#tableNames]) {
+        const readings = fileNameReadings(path, shape, names);
+        if (readings === null) return 'invalid_path';
+        for (const reading of readings)
+          if (!this.#readsAs(route, method, reading, shape)) return 'ambiguous_path';
+      }
     return route;
   }
 
   /** Whether `path` as sent, case-folded (unless case-sensitive) and with its escapes decoded lands on `route`. */
   #readsAs(route: MatchedRoute, method: string, path: string, shape: number): boolean {
-    if (lookup(this.#root, method, path, path.length) !== route) return false;
+    return (
+      lookup(this.#root, method, path, path.length) === route &&
+      this.#foldedAndDecodedReadAs(route, method, path, shape)
+    );
+  }
+
+  /** `#readsAs` for a path already known to land on `route` as sent. */
+  #foldedAndDecodedReadAs(route: MatchedRoute, method: string, path: string, shape: number): boolean {
     if (!this.#caseSensitive) {
       const folded = caseFolded(path);
-      if (folded === null || lookup(this.#foldedRoot, method, folded, folded.length) !== route) return false;
+      if (folded === null) return false;
+      // An unchanged path on the same trie was looked up already.
+      if (
+        (folded !== path || this.#foldedRoot !== this.#root) &&
+        lookup(this.#foldedRoot, method, folded, folded.length) !== route
+      )
+        return false;
     }
     if ((shape & HAS_ESCAPES) === 0) return true;
     const decoded = withReservedDecoded(path);

@@ -36,6 +36,7 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
   let production: RecordingUpstream;
   let plainKey: string;
   let adminKey: string;
+  let scopelessKey: string;
 
   before(async () => {
     sandbox = await startRecordingUpstream('sandbox');
@@ -61,6 +62,7 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
     };
     plainKey = await newKey(['orders:read']);
     adminKey = await newKey(['admin:all']);
+    scopelessKey = await newKey([]);
   });
   after(async () => {
     await server?.close();
@@ -110,6 +112,16 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
       '/v1/public/..%3B/items/secret',
       '/v1/items/SECRET',
       '/v1/items/Secret',
+      // Read as secret by Rails (`.:format`), Spring before 5.3 (`secret.*`) and IIS (trailing
+      // dots and spaces dropped, `::$DATA` an NTFS stream of `secret`).
+      '/v1/items/secret.json',
+      '/v1/items/secret.',
+      '/v1/items/secret...',
+      '/v1/items/SECRET.',
+      '/v1/items/secret%20',
+      '/v1/items/secret%20%20',
+      '/v1/items/secret::$DATA',
+      '/v1/items/secret:',
     ]) {
       const probe = marker();
       const response = await get(`${spelling}?${probe}`, plainKey);
@@ -132,6 +144,15 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
     const ordinary = marker();
     assert.equal((await get(`/v1/items/Order-42?${ordinary}`, plainKey)).status, 200);
     assert.equal(received(ordinary)[0]?.url, `/v1/items/Order-42?${ordinary}`);
+  });
+
+  it('still forwards a file name that reads as the same route, to a key without scopes', async () => {
+    for (const path of ['/v1/items/ord_123.pdf', '/v1/public/report.v2.json']) {
+      const probe = marker();
+      const response = await get(`${path}?${probe}`, scopelessKey);
+      assert.equal(response.status, 200, `${path}: ${response.text}`);
+      assert.equal(received(probe)[0]?.url, `${path}?${probe}`);
+    }
   });
 
   it('holds a host to its environment however it is spelled, and refuses odd or repeated Host headers', async () => {
