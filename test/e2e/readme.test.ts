@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -94,7 +94,7 @@ class Walkthrough {
       encoding: 'utf8',
     })
       .split('\0')
-      .filter((file) => file !== '' && existsSync(join(REPO, file)));
+      .filter((file) => file !== '' && existsSync(join(REPO, file)) && lstatSync(join(REPO, file)).isFile());
     for (const file of files) {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
       cpSync(join(REPO, file), join(dir, file));
