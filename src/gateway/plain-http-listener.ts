@@ -49,47 +49,81 @@ export function createPlainHttpRefusal(deps: PlainHttpRefusalDeps): (socket: Soc
     const started = performance.now();
     // A client that half-closes after its request still reads the refusal.
     socket.allowHalfOpen = true;
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const bytes = new BoundedBytes(MAX_PLAIN_BYTES);
     const arrival = new ArrivalCheck();
-    let finished = false;
-    const finish = (canAnswer: boolean) => {
-      if (finished) return;
-      finished = true;
+    const reported = new Set<string>();
+    let answeredAtSize: number | null = null;
+    let ip = '';
+    const expose = () => {
+      const found = credentialsInRawRequest(readRawRequest(bytes.all())).filter(
+        (f) => !reported.has(f.value),
+      );
+      for (const credential of found) reported.add(credential.value);
+      if (found.length > 0) deps.exposure(found, ip, deps.channel);
+    };
+    const answer = (canAnswer: boolean) => {
+      if (answeredAtSize !== null) return;
+      answeredAtSize = bytes.size;
       clearTimeout(deadline);
-      socket.off('data', onData);
-      const request = readRawRequest(Buffer.concat(chunks, size));
-      chunks.length = 0;
-      const ip = clientIpOf(deps.resolver, socket, request);
+      const request = readRawRequest(bytes.all());
+      ip = clientIpOf(deps.resolver, socket, request);
       const requestId = randomUUID();
       if (canAnswer && socket.writable) {
         writeRawProblem(socket, REFUSAL, requestId, {
           'gatehouse-request-id': requestId,
           'cache-control': 'no-store',
         });
-        socket.resume();
         const grace = setTimeout(() => socket.destroy(), GRACE_MS).unref();
         socket.once('close', () => clearTimeout(grace));
         log(recordOf(request, requestId, ip, started), REFUSAL.status);
       } else {
         socket.destroy();
       }
-      deps.exposure(credentialsInRawRequest(request), ip, deps.channel);
+      expose();
     };
-    const onData = (chunk: Buffer) => {
-      const kept = chunk.subarray(0, MAX_PLAIN_BYTES - size);
-      chunks.push(kept);
-      size += kept.length;
-      if (size >= MAX_PLAIN_BYTES || arrival.complete(kept, chunks, size)) finish(true);
-    };
-    const deadline = setTimeout(() => finish(true), deps.deadlineMs).unref();
-    socket.on('data', onData);
-    socket.once('end', () => finish(true));
-    socket.on('error', () => finish(false));
-    socket.once('close', () => finish(false));
+    socket.on('data', (chunk: Buffer) => {
+      const kept = bytes.push(chunk);
+      // Bytes after the answer (a pipelined request, a body past the wait) are searched at close.
+      if (answeredAtSize !== null) return;
+      if (bytes.full || arrival.complete(kept, bytes)) answer(true);
+    });
+    const deadline = setTimeout(() => answer(true), deps.deadlineMs).unref();
+    socket.once('end', () => answer(true));
+    socket.on('error', () => answer(false));
+    socket.once('close', () => {
+      answer(false);
+      if (bytes.size > (answeredAtSize ?? 0)) expose();
+    });
     // Bytes already buffered (the sniffed first byte on a TLS port) arrive as 'data' once flowing.
     socket.resume();
   };
+}
+
+/** The first `limit` bytes of a connection; the rest is read and dropped. */
+class BoundedBytes {
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  get full(): boolean {
+    return this.size >= this.#limit;
+  }
+
+  /** Keeps what fits of `chunk`; returns the part kept. */
+  push(chunk: Buffer): Buffer {
+    const kept = chunk.subarray(0, this.#limit - this.size);
+    if (kept.length > 0) this.chunks.push(kept);
+    this.size += kept.length;
+    return kept;
+  }
+
+  all(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
+  }
 }
 
 /**
@@ -108,7 +142,8 @@ class ArrivalCheck {
   #tail = Buffer.alloc(0);
   #wanted: number | 'chunked' | null = null;
 
-  complete(chunk: Buffer, chunks: readonly Buffer[], size: number): boolean {
+  complete(chunk: Buffer, bytes: BoundedBytes): boolean {
+    const { chunks, size } = bytes;
     if (this.#wanted === null) {
       const window = Buffer.concat([this.#tail, chunk]);
       const end = /\r?\n\r?\n/.exec(window.toString('latin1'));
@@ -117,7 +152,7 @@ class ArrivalCheck {
         return false;
       }
       const headEnd = size - window.length + end.index + end[0].length;
-      this.#wanted = bodyWanted(readRawRequest(Buffer.concat(chunks, size).subarray(0, headEnd)), headEnd);
+      this.#wanted = bodyWanted(readRawRequest(bytes.all().subarray(0, headEnd)), headEnd);
     }
     if (this.#wanted === 'chunked') return lastChunkArrived(chunks);
     return size >= this.#wanted;
@@ -127,6 +162,8 @@ class ArrivalCheck {
 /** How many bytes in all hold the request: its head plus the declared body, as far as it is waited for. */
 function bodyWanted(head: RawRequest, headEnd: number): number | 'chunked' {
   const headers = readRequestHeaders(head.rawHeaders);
+  // Answered before the body: a client that waits for 100 Continue then never sends it.
+  if (headers.expectContinue) return headEnd;
   if (headers.transferEncoding !== undefined && /chunked/i.test(headers.transferEncoding)) return 'chunked';
   const declared = Number(headers.contentLength ?? '0');
   if (!Number.isSafeInteger(declared) || declared <= 0) return headEnd;

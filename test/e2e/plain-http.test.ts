@@ -178,14 +178,20 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
     );
   });
 
-  it('a request cut short is refused and its key revoked on every port, whether the client goes silent, half-closes or never sends its body', async () => {
+  it('a request cut short is refused and its key revoked on every port, whether the client goes silent, half-closes, never sends its body or sends a large one', async () => {
     const partial = (key: string) => `GET /v1/orders HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\n`;
     const bodyNeverSent = (key: string) =>
       `POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\nX-API-Key: ${key}\r\n\r\n{`;
+    // Answered after 16 KiB of body; the key after that is found in what follows the answer.
+    const largeBody = (key: string) => {
+      const body = `${'x'.repeat(20_000)}&api_key=${key}`;
+      return `POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
     const cases = [server.dataUrl, server.adminUrl, server.gatehouse.plainHttpUrl ?? ''].flatMap((url) => [
       { url, bytes: partial, halfClose: false },
       { url, bytes: partial, halfClose: true },
       { url, bytes: bodyNeverSent, halfClose: false },
+      { url, bytes: largeBody, halfClose: false },
     ]);
     const keys = await Promise.all(cases.map(() => newKey()));
     // The silent ones are answered at the port's deadline: 1 s on the data port here, 10 s on the admin port.
