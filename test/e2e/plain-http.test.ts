@@ -202,6 +202,17 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
     for (const key of keys) await exposureOf(key.id, `/admin/v1/keys/${key.id}`);
   });
 
+  it('a key a client keeps sending after the refusal (within the first 64 KiB) is exposed too', async () => {
+    const key = await newKey();
+    const { hostname, port } = new URL(server.dataUrl);
+    const socket = tcpConnect(Number(port), hostname);
+    socket.write(`POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 40000\r\n\r\n${'x'.repeat(20_000)}`);
+    await once(socket, 'data');
+    socket.end(`&api_key=${key.key}`);
+    await exposureOf(key.id, `/admin/v1/keys/${key.id}`);
+    socket.destroy();
+  });
+
   it('an HTTP/2 cleartext preface and a PROXY protocol line on a TLS port are told to use HTTPS', async () => {
     const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
     const proxied = Buffer.concat([
