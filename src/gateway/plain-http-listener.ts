@@ -34,14 +34,15 @@ export interface PlainHttpRefusalDeps {
 /**
  * The plain-HTTP refusal (T1), for one connection: the only place that reads what a plain-HTTP
  * client sent, for the listener on `GATEHOUSE_HTTP_PORT` and for plain HTTP on a TLS port
- * (`acceptPlainHttp`). It keeps the first `MAX_PLAIN_BYTES` and stops reading when a request has
- * arrived (blank line, plus a declared body up to `MAX_PLAIN_BODY_BYTES`), when the client
- * half-closes, when the cap is reached, or at the deadline, whichever comes first. Then, whatever
+ * (`acceptPlainHttp`). It keeps the first `MAX_PLAIN_BYTES` and answers when a request has arrived
+ * (blank line, plus a declared body up to `MAX_PLAIN_BODY_BYTES`), when the client half-closes,
+ * when the cap is reached, or at the deadline, whichever comes first. Then, whatever
  * the bytes were (a whole request, a partial one, not HTTP at all, an HTTP/2 preface, a `PROXY`
  * line), it answers 403 `https_required` in plain HTTP with `Connection: close` if the socket is
  * still writable (never a redirect: that would teach clients that clear text works), and hands
  * every credential in those bytes to the exposure handler — also when the client reset the
- * connection. The bytes are never logged.
+ * connection; bytes it still sends within the grace second are searched when it closes. The bytes
+ * are never logged.
  */
 export function createPlainHttpRefusal(deps: PlainHttpRefusalDeps): (socket: Socket) => void {
   const log = createRequestLog(deps.logger);
@@ -137,7 +138,7 @@ export function createPlainHttpListener(deps: Omit<PlainHttpRefusalDeps, 'channe
   );
 }
 
-/** Whether the bytes so far hold a whole request: each chunk is looked at once (a 1-byte-a-time client costs no more). */
+/** Whether the bytes so far hold a whole request; each chunk is looked at once, however small. */
 class ArrivalCheck {
   #tail = Buffer.alloc(0);
   #wanted: number | 'chunked' | null = null;

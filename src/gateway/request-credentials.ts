@@ -6,7 +6,7 @@ import type { RawRequest } from './raw-request.ts';
 export interface FoundCredential {
   readonly value: string;
   readonly marker: string | null;
-  /** Where it was: `request_target`, `header:<name>` (lower-case), `unparsed_request` or `body`. Never the value. */
+  /** Where: `request_target`, `header:<name>` (lower-case), `unparsed_request` or `body`; never the value. */
   readonly location: string;
   /**
    * OAuth client ids sent in the same request (`client_id=` anywhere, the user part of a `Basic`

@@ -28,7 +28,8 @@ const MARKERS = new Set(Object.values(CLIENT_SECRET_MARKER));
  * the secret may already have tokens, which revoking the client refuses too.
  *
  * @example
- * createExposureHandler({ strategies: [clientSecretExposure(services.oauth.registry, services.oauth.clients)], … });
+ * const clientSecrets = clientSecretExposure(services.oauth.registry, services.oauth.clients);
+ * createExposureHandler({ strategies: [clientSecrets, …], … });
  */
 export function clientSecretExposure(registry: ClientRegistry, clients: ClientService): AuthStrategy {
   return {
