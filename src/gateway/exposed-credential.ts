@@ -37,7 +37,7 @@ export function createExposureHandler(deps: {
   logger: Logger;
 }): ExposureHandler {
   const handleOne = async (found: FoundCredential, ip: string, channel: ExposureChannel) => {
-    const presented = { via: 'bearer', value: found.value } as const;
+    const presented = { via: 'bearer', value: found.value, clientIds: found.clientIds } as const;
     const claimed = strategyFor(deps.strategies, presented, { ip, environment: undefined });
     let credentialId: string | null = null;
     let integratorId: string | null = null;

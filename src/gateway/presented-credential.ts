@@ -5,6 +5,8 @@ export interface PresentedCredential {
   /** Which header carried it. */
   readonly via: 'x-api-key' | 'bearer';
   readonly value: string;
+  /** Exposure handling only: client ids sent in the same plain-HTTP request (`FoundCredential.clientIds`). */
+  readonly clientIds?: readonly string[];
 }
 
 export type CredentialPresence =

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { generateCredential } from '../crypto/key-format.ts';
-import { credentialsInRequest, MAX_CREDENTIALS_PER_REQUEST } from './request-credentials.ts';
+import { readRawRequest } from './raw-request.ts';
+import {
+  credentialsInRawRequest,
+  credentialsInRequest,
+  MAX_CREDENTIALS_PER_REQUEST,
+} from './request-credentials.ts';
 
 const prefixes = fc.stringMatching(/^[a-z][a-z0-9]{1,15}$/);
 const markers = fc.constantFrom('live', 'test', 'cslive', 'cstest', 'admin');
@@ -115,7 +120,7 @@ describe('credentials in a request', () => {
   it('names each credential once, where it was first seen, and looks at no more than the cap', () => {
     const key = generateCredential('gate', 'live');
     const found = credentialsInRequest(`/v1/${key}`, ['X-API-Key', key, 'Authorization', `Bearer\t${key}`]);
-    assert.deepEqual(found, [{ value: key, marker: 'live', location: 'request_target' }]);
+    assert.deepEqual(found, [{ value: key, marker: 'live', location: 'request_target', clientIds: [] }]);
     const many = Array.from({ length: MAX_CREDENTIALS_PER_REQUEST + 4 }, () =>
       generateCredential('gate', 'test'),
     );
@@ -125,7 +130,56 @@ describe('credentials in a request', () => {
   it('offers JWT-shaped strings as candidates, wherever they are', () => {
     const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
     assert.deepEqual(credentialsInRequest(`/v1/orders?access_token=${jwt}`, ['User-Agent', 'curl']), [
-      { value: jwt, marker: null, location: 'request_target' },
+      { value: jwt, marker: null, location: 'request_target', clientIds: [] },
     ]);
+  });
+
+  it('finds a credential in the bytes of a plain connection however they end: cut short, not HTTP, in the body (property)', () => {
+    const eol = fc.constantFrom('\r\n', '\n');
+    fc.assert(
+      fc.property(
+        request,
+        prefixes,
+        markers,
+        eol,
+        fc.integer({ min: 0, max: 3 }),
+        (req, prefix, marker, nl, cut) => {
+          const credential = generateCredential(prefix, marker);
+          const head = [`POST ${req.target} HTTP/1.1`, ...req.headers.map(([n, v]) => `${n}: ${v}`)];
+          const placed = [
+            `${head.join(nl)}${nl}X-API-Key: ${credential}${nl}`, // no blank line
+            `${head.join(nl)}${nl}${nl}client_secret=${credential}`, // in the body
+            `PRI * HTTP/2.0${nl}${nl}SM${credential}`, // not HTTP/1
+            `${head.join(nl)}${nl}X-API-Key ${credential}${nl}${nl}`, // a header line without a colon
+          ][cut] as string;
+          const found = credentialsInRawRequest(readRawRequest(Buffer.from(placed, 'latin1')));
+          assert.ok(
+            found.some((f) => f.value === credential),
+            `not found in ${JSON.stringify(placed)}`,
+          );
+        },
+      ),
+    );
+  });
+
+  it('names the client ids sent next to a credential: client_id= (also percent-encoded) and Basic', () => {
+    const secret = generateCredential('gate', 'cstest');
+    const [a, b] = ['0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b', '0190a1b2-c3d4-7e5f-9a6b-7c8d9e0f1a2c'];
+    const form = `POST /oauth/token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n`;
+    const inForm = credentialsInRawRequest(
+      readRawRequest(
+        Buffer.from(`${form}grant_type=client_credentials&client%5Fid=${a}&client_secret=${secret}`),
+      ),
+    );
+    assert.deepEqual(
+      inForm.map((f) => [f.location, f.clientIds]),
+      [['body', [a]]],
+    );
+    const basic = Buffer.from(`${b.toUpperCase()}:${secret}`).toString('base64');
+    assert.deepEqual(
+      credentialsInRequest('/oauth/token', ['Authorization', `Basic ${basic}`])[0]?.clientIds,
+      [b],
+    );
+    assert.deepEqual(credentialsInRequest(`/x?client_id=not-a-uuid&s=${secret}`, [])[0]?.clientIds, []);
   });
 });

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
@@ -12,14 +12,14 @@ import { TLS_SERVER_POLICY } from '../tls/tls-policy.ts';
 import type { AuthStrategy } from './auth-strategy.ts';
 import { createClientAddressResolver } from './client-address.ts';
 import { drainServer } from './drain-server.ts';
-import { createExposureHandler, type ExposureChannel } from './exposed-credential.ts';
+import { createExposureHandler } from './exposed-credential.ts';
 import { createGatewayHandler } from './gateway.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { createHandlerSwap, type GatewayGeneration } from './handler-swap.ts';
 import { type InFlightCaps, InFlightLimits } from './in-flight-limit.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
-import { createPlainHttpListener } from './plain-http-listener.ts';
+import { createPlainHttpListener, createPlainHttpRefusal } from './plain-http-listener.ts';
 import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
@@ -117,19 +117,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   server.on('checkContinue', handler);
   applyListenerLimits(server, gatewayConfig.limits, logger, true);
-  const refusal = (channel: ExposureChannel) =>
-    createPlainHttpListener({ limits: gatewayConfig.limits, resolver, exposure, logger, channel });
-  acceptPlainHttp(server, refusal('plain_http_on_tls_port'), {
+  const refusalDeps = { resolver, exposure, logger, deadlineMs: headersTimeoutMs };
+  acceptPlainHttp(server, createPlainHttpRefusal({ ...refusalDeps, channel: 'plain_http_on_tls_port' }), {
     firstByteTimeoutMs: headersTimeoutMs,
-    plainDeadlineMs: headersTimeoutMs,
   });
   const servers: (HttpsServer | HttpServer)[] = [server];
+  let plain: NetServer | null = null;
+  const closeServers = () =>
+    Promise.all([...servers.map((server) => drainServer(server)), closePlain(plain)]);
   try {
     await listen(server, config.data.port, config.data.host, 'GATEHOUSE_PORT');
     let plainHttpUrl: string | null = null;
     if (gatewayConfig.httpPort !== null) {
-      const plain = refusal('plain_http_listener');
-      servers.push(plain);
+      plain = createPlainHttpListener(refusalDeps);
       await listen(plain, gatewayConfig.httpPort, config.data.host, 'GATEHOUSE_HTTP_PORT');
       plainHttpUrl = urlOf('http', plain.address() as AddressInfo);
     }
@@ -179,17 +179,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         return { routes: applied.routes.length, needsRestart };
       },
       async close() {
-        await Promise.all(servers.map((server) => drainServer(server)));
+        await closeServers();
         await handlers.close();
         await limiter.close();
       },
     };
   } catch (error) {
-    await Promise.all(servers.map((server) => drainServer(server)));
+    await closeServers();
     await handlers.close();
     await limiter.close();
     throw error;
   }
+}
+
+/** The plain listener's connections end by themselves within its deadline; close waits for them. */
+function closePlain(plain: NetServer | null): Promise<void> {
+  if (plain === null || !plain.listening) return Promise.resolve();
+  return new Promise((resolve) => plain.close(() => resolve()));
 }
 
 function upstreamsSet(config: GatewayConfig): Record<'production' | 'sandbox', boolean> {
@@ -199,12 +205,7 @@ function upstreamsSet(config: GatewayConfig): Record<'production' | 'sandbox', b
   };
 }
 
-function listen(
-  server: HttpsServer | HttpServer,
-  port: number,
-  host: string,
-  portVariable: string,
-): Promise<void> {
+function listen(server: NetServer, port: number, host: string, portVariable: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const failed = (error: Error) =>
       reject(listenFailure(error, { portVariable, hostVariable: 'GATEHOUSE_HOST', host, port }));

@@ -4,6 +4,7 @@ import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
 import type { Logger } from '../log/logger.ts';
 import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
 import { adminTokenExposure } from './admin-token-exposure.ts';
+import { clientSecretExposure } from './client-secret-exposure.ts';
 import type { Services } from './services.ts';
 
 /** Starts the data path of one instance on these services: the gateway with its strategies and OAuth's endpoints. */
@@ -34,7 +35,10 @@ export async function startDataPath(
       }),
       oauth.strategy,
     ],
-    exposureOnly: [adminTokenExposure(services.adminTokens)],
+    exposureOnly: [
+      adminTokenExposure(services.adminTokens),
+      clientSecretExposure(services.oauth.registry, services.oauth.clients),
+    ],
     publicRoutes: oauth.publicRoutes,
     securityEvents: services.securityEvents,
     redis: services.redis,

@@ -10,13 +10,21 @@ export interface RawReply {
   readonly text: string;
 }
 
-/** Sends bytes as they are over plain TCP and reads the reply until the server closes the connection. */
-export async function sendRaw(url: string, request: string): Promise<RawReply> {
+/**
+ * Sends bytes as they are over plain TCP and reads the reply until the server closes the connection;
+ * with `halfClose`, ends its side (FIN) right after them.
+ */
+export async function sendRaw(
+  url: string,
+  request: string | Buffer,
+  options: { halfClose?: boolean } = {},
+): Promise<RawReply> {
   const { hostname, port } = new URL(url);
   const socket = tcpConnect(Number(port), hostname);
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.write(request);
+  if (options.halfClose === true) socket.end(request);
+  else socket.write(request);
   await once(socket, 'close');
   const text = Buffer.concat(chunks).toString('latin1');
   const split = text.indexOf('\r\n\r\n');
