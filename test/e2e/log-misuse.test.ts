@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { issueAccessToken } from '../support/access-token.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { createHttpsClient } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
-
-const FORM = 'application/x-www-form-urlencoded';
 
 /**
  * L2 under client misuse: a client that puts a secret where no secret belongs (a user agent, the
@@ -53,17 +52,7 @@ describe('secrets sent in the wrong places never reach the log', () => {
       body: { integrator_id: integratorId, name: 'c', environment: 'sandbox', scopes: [] },
     });
     secrets.client_secret = recordSecret(client.json.client_secret);
-    const token = await server.data('/oauth/token', {
-      method: 'POST',
-      headers: { 'content-type': FORM },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: client.json.client_id,
-        client_secret: client.json.client_secret,
-      }).toString(),
-    });
-    assert.equal(token.status, 200, token.text);
-    secrets.access_token = recordSecret(token.json.access_token);
+    secrets.access_token = await issueAccessToken(server, client.json);
     await server.admin('POST', '/admin/v1/event-types', { body: { name: 'misuse.seen', schema: {} } });
     const endpoint = await server.admin('POST', '/admin/v1/webhook-endpoints', {
       body: {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { generateCredential } from '../../src/crypto/key-format.ts';
+import { issueAccessToken } from '../support/access-token.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import type { HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -55,17 +56,7 @@ describe('credentials sent to the wrong place are told where they belong', () =>
       body: { integrator_id: integrator, name: 'c', environment: 'sandbox', scopes: [] },
     });
     credentials.clientSecret = recordSecret(client.json.client_secret);
-    const token = await server.data('/oauth/token', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: client.json.client_id,
-        client_secret: client.json.client_secret,
-      }).toString(),
-    });
-    assert.equal(token.status, 200, token.text);
-    credentials.accessToken = recordSecret(token.json.access_token);
+    credentials.accessToken = await issueAccessToken(server, client.json);
     await server.admin('POST', '/admin/v1/event-types', { body: { name: 'lost.found', schema: {} } });
     credentials.webhookSecret = recordSecret(
       (
