@@ -14,5 +14,5 @@ export async function requireActiveIntegrator(trx: Kysely<Schema>, integratorId:
     .executeTakeFirst();
   if (!integrator) throw invalidRequest([{ field: '/integrator_id', message: 'no integrator has this id' }]);
   if (integrator.status !== 'active')
-    throw new ApiError(409, 'integrator_disabled', 'The integrator is disabled');
+    throw new ApiError(403, 'integrator_disabled', 'The integrator is disabled');
 }

@@ -67,7 +67,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const key = nextKey();
       const body = { integrator_id: disabled.json.id, name: 'after-fix', environment: 'sandbox' };
       const refused = await post('/admin/v1/keys', body, key);
-      assert.equal(refused.status, 409);
+      assert.equal(refused.status, 403);
       assert.equal(refused.json.code, 'integrator_disabled');
       const enabled = await server.admin('PUT', `/admin/v1/integrators/${disabled.json.id}`, {
         body: { name: disabled.json.name, email: null, status: 'active', metadata: {} },
