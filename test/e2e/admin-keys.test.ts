@@ -134,6 +134,7 @@ describe('admin API: API keys end to end over HTTPS', () => {
     assert.equal(result.ok === false && result.reason, 'revoked');
     const rotate = await server.admin('POST', `/admin/v1/keys/${key.id}/rotate`, { body: {} });
     assert.equal(rotate.status, 409);
+    assert.equal(rotate.json.code, 'key_not_rotatable', "not the gateway's 401 code key_revoked");
   });
 
   it('refuses a non-JSON body with 415 and malformed JSON with 400', async () => {

@@ -225,6 +225,23 @@ describe('admin API: event types, webhook endpoints and the publish API', () => 
     assert.equal(malformed.json.code, 'malformed_json');
   });
 
+  it('publishing for a disabled integrator is 403 integrator_disabled, the status the gateway answers it with', async () => {
+    const disabled = await server.admin('POST', '/admin/v1/integrators', {
+      body: { name: 'Dormant publisher', status: 'disabled' },
+    });
+    assert.equal(disabled.status, 201, disabled.text);
+    const refused = await server.admin('POST', '/admin/v1/events', {
+      body: {
+        type: 'invoice.paid',
+        integrator_id: disabled.json.id,
+        environment: 'sandbox',
+        data: { id: 'x' },
+      },
+    });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json.code, 'integrator_disabled');
+  });
+
   it('a retried publish with the same Idempotency-Key creates one message', async () => {
     const send = () =>
       server.admin('POST', '/admin/v1/events', {
