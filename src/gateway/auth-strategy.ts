@@ -1,3 +1,4 @@
+import type { ProblemCode } from '../http/problem-codes.ts';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
 import { misplacedCredentialFailure } from './credential-guidance.ts';
 import type { PresentedCredential } from './presented-credential.ts';
@@ -20,7 +21,7 @@ export interface Caller {
 export interface AuthFailure {
   /** 401: not authenticated (bad or unknown credential); 403: known but not allowed here; 429: used up. */
   readonly status: 401 | 403 | 429;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly detail: string;
 }
 

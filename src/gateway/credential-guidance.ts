@@ -1,8 +1,9 @@
+import type { ProblemCode } from '../http/problem-codes.ts';
 import type { Environment } from '../keys/api-key.ts';
 import { credentialKindOf } from '../keys/credential-kind.ts';
 import type { AuthFailure } from './auth-strategy.ts';
 
-const failure = (status: 401 | 403, code: string, detail: string): AuthFailure =>
+const failure = (status: 401 | 403, code: ProblemCode, detail: string): AuthFailure =>
   Object.freeze({ status, code, detail });
 
 const ELSEWHERE: Readonly<Record<'admin_token' | 'oauth_client_secret' | 'webhook_secret', AuthFailure>> = {

@@ -119,27 +119,15 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     };
 
     if (req.rawHeaders.length > maxHeaderFields)
-      return refuse(
-        res,
-        record,
-        431,
-        'headers_too_large',
-        'The request has more header fields than accepted',
-      );
+      return refuse(res, record, 'headers_too_large', 'The request has more header fields than accepted');
     if (trustedPeer && headers.forwardedProto !== undefined && !allHttps(headers.forwardedProto)) {
       exposure(credentialsInRequest(target, req.rawHeaders), record.ip, 'forwarded_proto_http');
-      return refuse(res, record, 403, 'https_required', 'Use HTTPS; plain HTTP requests are refused');
+      return refuse(res, record, 'https_required', 'Use HTTPS; plain HTTP requests are refused');
     }
     const host = headers.host === undefined ? undefined : canonicalHost(headers.host);
     if (host === null || headers.duplicateHost)
-      return refuse(
-        res,
-        record,
-        400,
-        'invalid_host',
-        'Send one Host header naming one host name or IP address',
-      );
-    if (pathEnd === -1) return refuse(res, record, 400, 'invalid_path', 'The request path is not acceptable');
+      return refuse(res, record, 'invalid_host', 'Send one Host header naming one host name or IP address');
+    if (pathEnd === -1) return refuse(res, record, 'invalid_path', 'The request path is not acceptable');
 
     // What the per-address limits count: the address, or for IPv6 its /64 (one host holds a /64).
     const network = record.ip.includes(':') ? clientNetworkOf(record.ip) : record.ip;
@@ -164,13 +152,12 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       return refuse(
         res,
         record,
-        401,
         'credential_missing',
         'Send an API key in X-API-Key or an Authorization: Bearer header',
         MISSING,
       );
     if (presence.kind === 'invalid')
-      return refuse(res, record, 400, 'invalid_request', presence.detail, INVALID_REQUEST);
+      return refuse(res, record, 'invalid_request', presence.detail, INVALID_REQUEST);
 
     let outcome = authenticate(strategies, presence.credential, {
       ip: record.ip,
@@ -181,14 +168,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       record.credentialId = outcome.credentialId ?? null;
       record.integratorId = outcome.integratorId ?? null;
       const { failure } = outcome;
-      return refuse(
-        res,
-        record,
-        failure.status,
-        failure.code,
-        failure.detail,
-        failure.status === 401 ? INVALID_TOKEN : null,
-      );
+      return refuse(res, record, failure.code, failure.detail, failure.status === 401 ? INVALID_TOKEN : null);
     }
     const caller = outcome.caller;
     record.caller = caller;
@@ -198,21 +178,18 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       return refuse(
         res,
         record,
-        503,
         'upstream_not_configured',
         `No upstream is configured for the ${caller.environment} environment`,
       );
     const route = routes.resolve(method, target, pathEnd);
     if (typeof route === 'string') {
-      const { status, detail } = ROUTE_REFUSALS[route];
-      return refuse(res, record, status, route, detail);
+      return refuse(res, record, route, ROUTE_REFUSALS[route].detail);
     }
     record.route = route.pattern;
     if (!hasScopes(caller.scopes, route.scopes)) {
       return refuse(
         res,
         record,
-        403,
         'insufficient_scope',
         'The credential lacks a scope this endpoint requires',
         ['www-authenticate', `${CHALLENGE}, error="insufficient_scope", scope="${route.scopes.join(' ')}"`],
@@ -253,7 +230,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     // Counted from here, where an upstream connection is taken, until undici reports the end.
     const lease = inFlight.admit(caller.credentialId, network);
     if (typeof lease === 'string')
-      return refuse(res, record, 429, 'too_many_in_flight', IN_FLIGHT_REFUSAL_DETAIL[lease], RETRY_SOON);
+      return refuse(res, record, 'too_many_in_flight', IN_FLIGHT_REFUSAL_DETAIL[lease], RETRY_SOON);
 
     const forward = headers.forward;
     forward.push(

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { PROBLEM_CODES, type ProblemCode } from '../http/problem-codes.ts';
 import { sendProblem } from './gateway-response.ts';
 import { type RateLimitPolicy, rateLimitField, retryAfterSeconds } from './rate-limiter.ts';
 import type { RequestRecord } from './request-log.ts';
@@ -10,12 +11,14 @@ export type RequestLogWriter = (record: RequestRecord, status: number) => void;
 
 /** Every way a data-path request ends other than a public route: each sends once and logs once. */
 export interface RequestEndings {
-  /** A problem+json refusal; `close` (or a body still unread) ends the connection after it. */
+  /**
+   * A problem+json refusal at the catalogue's status for `code`; `close` (or a body still unread)
+   * ends the connection after it.
+   */
   refuse(
     res: ServerResponse,
     record: RequestRecord,
-    status: number,
-    code: string,
+    code: ProblemCode,
     detail: string,
     extra?: readonly string[] | null,
     close?: boolean,
@@ -37,15 +40,8 @@ const TLS_ONLY = Object.freeze({ tls: true });
 const CLOSE = Object.freeze({ tls: true, close: true });
 
 export function createRequestEndings(log: RequestLogWriter, logger: Logger): RequestEndings {
-  const refuse: RequestEndings['refuse'] = (
-    res,
-    record,
-    status,
-    code,
-    detail,
-    extra = null,
-    close = false,
-  ) => {
+  const refuse: RequestEndings['refuse'] = (res, record, code, detail, extra = null, close = false) => {
+    const { status } = PROBLEM_CODES[code];
     record.code = code;
     sendProblem(
       res,
@@ -67,10 +63,10 @@ export function createRequestEndings(log: RequestLogWriter, logger: Logger): Req
     refuse,
     clientClosed,
     bodyTooLarge(res, record, maxBodyBytes) {
-      refuse(res, record, 413, 'body_too_large', `The body may be at most ${maxBodyBytes} bytes`, null, true);
+      refuse(res, record, 'body_too_large', `The body may be at most ${maxBodyBytes} bytes`, null, true);
     },
     rateLimited(res, record, policy, decision) {
-      refuse(res, record, 429, 'rate_limited', 'Too many requests; retry after the time in Retry-After', [
+      refuse(res, record, 'rate_limited', 'Too many requests; retry after the time in Retry-After', [
         'retry-after',
         retryAfterSeconds(decision),
         'ratelimit-policy',
@@ -97,7 +93,6 @@ export function createRequestEndings(log: RequestLogWriter, logger: Logger): Req
         return refuse(
           res,
           record,
-          413,
           'body_too_large',
           'The body is larger than this endpoint accepts',
           null,
@@ -112,8 +107,8 @@ export function createRequestEndings(log: RequestLogWriter, logger: Logger): Req
         'upstream request failed',
       );
       if (failure === 'gateway_timeout')
-        refuse(res, record, 504, 'gateway_timeout', 'The upstream service did not answer in time');
-      else refuse(res, record, 502, 'bad_gateway', 'The upstream service could not be reached');
+        refuse(res, record, 'gateway_timeout', 'The upstream service did not answer in time');
+      else refuse(res, record, 'bad_gateway', 'The upstream service could not be reached');
     },
   };
 }

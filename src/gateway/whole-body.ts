@@ -39,7 +39,7 @@ export async function readCheckedBody(
   log: RequestLogWriter,
 ): Promise<Buffer | null> {
   if (!isJsonMediaType(read.headers.contentType)) {
-    endings.refuse(read.res, read.record, 415, 'unsupported_media_type', 'Send the body as application/json');
+    endings.refuse(read.res, read.record, 'unsupported_media_type', 'Send the body as application/json');
     return null;
   }
   const body = await readWholeBody(read, endings);

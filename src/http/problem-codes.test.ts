@@ -71,7 +71,7 @@ describe('the problem-code catalogue', () => {
   it('finds the codes where src/ answers with them (the scan is not vacuous)', () => {
     assert.ok(uses.length >= 90, `only ${uses.length} uses found: has a call shape changed?`);
     assert.ok(new Set(uses.map((use) => use.code)).size >= 50);
-    assert.ok(uses.filter((use) => use.status !== null).length >= 70);
+    assert.ok(uses.filter((use) => use.status !== null).length >= 60);
     const shapes = ['src/gateway/route-table.ts', 'src/admin/problem-replies.ts', 'src/http/raw-problem.ts'];
     for (const file of shapes)
       assert.ok(

@@ -1,11 +1,12 @@
 import type { AuthFailure, AuthOutcome, AuthStrategy } from '../gateway/auth-strategy.ts';
 import { wrongEnvironmentFailure } from '../gateway/credential-guidance.ts';
+import type { ProblemCode } from '../http/problem-codes.ts';
 import type { Environment } from '../keys/api-key.ts';
 import { type AccessTokens, looksLikeJwt, type TokenCheck } from './access-tokens.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';
 
-const failure = (status: 401 | 403, code: string, detail: string): AuthFailure =>
+const failure = (status: 401 | 403, code: ProblemCode, detail: string): AuthFailure =>
   Object.freeze({ status, code, detail });
 
 const INVALID = failure(401, 'token_invalid', 'The access token is not valid');
