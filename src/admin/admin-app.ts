@@ -66,10 +66,7 @@ export async function buildAdminApp(
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (exceedsJsonDepth(text)) {
-      done(
-        new ApiError(400, 'json_too_deep', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`),
-        undefined,
-      );
+      done(new ApiError('json_too_deep', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
     parseJson(request, text, done);

@@ -52,11 +52,11 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
         request.headers['x-api-key'] === undefined
           ? 'Send an admin token as Authorization: Bearer <token>'
           : 'X-API-Key carries API keys, which belong to the gateway; send an admin token as Authorization: Bearer <token>';
-      throw new ApiError(401, 'missing_credentials', detail, { headers: { 'www-authenticate': REALM } });
+      throw new ApiError('missing_credentials', detail, { headers: { 'www-authenticate': REALM } });
     }
     const match = BEARER.exec(header);
     if (!match) {
-      throw new ApiError(400, 'invalid_request', 'The Authorization header must be "Bearer <token>"', {
+      throw new ApiError('invalid_request', 'The Authorization header must be "Bearer <token>"', {
         headers: { 'www-authenticate': `${REALM}, error="invalid_request"` },
       });
     }
@@ -72,7 +72,6 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
       await failed('throttled');
       const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
       throw new ApiError(
-        429,
         'authentication_throttled',
         `Too many failed authentications from this address; retry in ${seconds} s`,
         { headers: { 'retry-after': String(seconds) } },
@@ -83,14 +82,14 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
       throttle.failed(network);
       await failed('invalid_token');
       const refusal = adminTokenRefusal(match[1] as string);
-      throw new ApiError(401, refusal.code, refusal.detail, {
+      throw new ApiError(refusal.code, refusal.detail, {
         headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
       });
     }
     const required =
       config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'auditor' : 'admin');
     if (!roleAllows(admin.role, required)) {
-      throw new ApiError(403, 'insufficient_role', `This action needs the ${required} role`);
+      throw new ApiError('insufficient_role', `This action needs the ${required} role`);
     }
     request.admin = admin;
   });

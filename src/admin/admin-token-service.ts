@@ -95,7 +95,6 @@ export class AdminTokenService {
       if (before.status !== 'active') return before;
       if (row.role === 'owner' && (await this.#activeOwnerCount(trx)) <= 1) {
         throw new ApiError(
-          409,
           'last_owner',
           'The last active owner token cannot be revoked; create another owner first',
         );

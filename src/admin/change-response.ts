@@ -62,11 +62,7 @@ export async function respondToChange<R>(
     // A request with the same key committed while this one was on its way: answer with its response.
     const replayed = await replayIfUsed(pending, reply);
     if (replayed) return replayed;
-    throw new ApiError(
-      409,
-      'idempotency_request_in_progress',
-      'A request with this Idempotency-Key is running',
-    );
+    throw new ApiError('idempotency_request_in_progress', 'A request with this Idempotency-Key is running');
   }
 }
 

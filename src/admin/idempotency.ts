@@ -39,11 +39,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Schema>, en
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || key === undefined || !request.admin) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw new ApiError(
-        400,
-        'invalid_idempotency_key',
-        'Idempotency-Key must be 1-255 visible ASCII characters',
-      );
+      throw new ApiError('invalid_idempotency_key', 'Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const now = Date.now();
     if (now - lastPurge > PURGE_EVERY_MS) {
@@ -75,17 +71,12 @@ export async function replayIfUsed(
   const record = await pending.records.find(pending.scope);
   if (!record) return undefined;
   if (record.requestHash !== pending.requestHash) {
-    throw new ApiError(
-      422,
-      'idempotency_key_reused',
-      'This Idempotency-Key was used with a different request',
-    );
+    throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
   }
   // Only a version that stored the response after its commit left records without one: whether
   // that change committed is unknown, so running it again could make it twice.
   if (!record.response) {
     throw new ApiError(
-      409,
       'idempotency_request_in_progress',
       'A request with this Idempotency-Key has no recorded outcome; check the resource, then retry with a new key',
     );

@@ -40,9 +40,8 @@ export function registerGatewayReloadRoute(parent: FastifyInstance, reloader: Ga
           needs_restart: [...outcome.needsRestart],
         };
       if (outcome.reason === 'not_running')
-        throw new ApiError(503, 'gateway_not_running', 'The data path is not running; try again once it is');
+        throw new ApiError('gateway_not_running', 'The data path is not running; try again once it is');
       throw new ApiError(
-        422,
         'gateway_config_invalid',
         `The gateway file has ${outcome.problems.length === 1 ? 'a problem' : `${outcome.problems.length} problems`}; the running configuration stays`,
         { errors: outcome.problems.map((problem) => fieldErrorOf(problem, outcome.configFile)) },

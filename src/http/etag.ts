@@ -13,10 +13,10 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"v(\d{1,9})"\s*$/.exec(header);
   if (!match) {
-    throw new ApiError(400, 'invalid_if_match', 'If-Match must be one entity tag from an ETag header, or *');
+    throw new ApiError('invalid_if_match', 'If-Match must be one entity tag from an ETag header, or *');
   }
   return Number(match[1]);
 }
 
 export const staleVersion = () =>
-  new ApiError(412, 'precondition_failed', 'The resource changed since it was read; GET it again and retry');
+  new ApiError('precondition_failed', 'The resource changed since it was read; GET it again and retry');

@@ -28,7 +28,7 @@ export function decodeCursor<T extends string | number>(cursor: string, kind: 's
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (typeof value === kind) return value as T;
   } catch {}
-  throw new ApiError(400, 'invalid_cursor', 'The cursor is not one this API returned');
+  throw new ApiError('invalid_cursor', 'The cursor is not one this API returned');
 }
 
 /** Builds a page from `limit + 1` fetched rows: the extra row only says whether more exist. */

@@ -2,7 +2,9 @@
  * The catalogue is the truth about problem codes: every code the source answers with is in it,
  * with the catalogue's status; every entry is answered somewhere; and the README says the same.
  * The source is read as text, at the call shapes that answer with a code, so a new code (or a
- * status that drifts) in any of them fails here, not in a client.
+ * status that drifts) in any of them fails here, not in a client. `new ApiError(code, …)` and the
+ * gateway's `refuse(res, record, code, …)` take their status from the catalogue, and the compiler
+ * holds their codes to `ProblemCode`; the scan still counts them as uses.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,7 +19,6 @@ const STATUS = '(\\d{3})';
 
 /** Call shapes that name a status and then a code: the status must be the catalogue's. */
 const WITH_STATUS: readonly RegExp[] = [
-  new RegExp(`new ApiError\\(\\s*${STATUS},\\s*${CODE}`, 'g'),
   new RegExp(`refuse\\(\\s*[\\w.]+,\\s*[\\w.]+,\\s*${STATUS},\\s*${CODE}`, 'g'),
   new RegExp(`sendProblem\\(\\s*(?:[\\w.]+,\\s*){0,3}${STATUS},\\s*${CODE}`, 'g'),
   new RegExp(`\\bfailure\\(\\s*${STATUS},\\s*${CODE}`, 'g'),
@@ -30,7 +31,7 @@ const CODE_ONLY: readonly RegExp[] = [
   new RegExp(`(?<!status: \\d{3},\\s*)\\bcode: ${CODE}`, 'g'),
   new RegExp(`\\brefusal\\(\\s*${CODE}`, 'g'),
   new RegExp(`refuse\\(\\s*[\\w.]+,\\s*[\\w.]+,\\s*${CODE}`, 'g'),
-  new RegExp(`\\bproblem\\(\\s*${CODE}`, 'g'),
+  new RegExp(`new ApiError\\(\\s*${CODE}`, 'g'),
 ];
 
 interface Use {
@@ -69,9 +70,9 @@ const uses = sourceFiles(SRC).flatMap(usesIn);
 
 describe('the problem-code catalogue', () => {
   it('finds the codes where src/ answers with them (the scan is not vacuous)', () => {
-    assert.ok(uses.length >= 90, `only ${uses.length} uses found: has a call shape changed?`);
+    assert.ok(uses.length >= 85, `only ${uses.length} uses found: has a call shape changed?`);
     assert.ok(new Set(uses.map((use) => use.code)).size >= 50);
-    assert.ok(uses.filter((use) => use.status !== null).length >= 60);
+    assert.ok(uses.filter((use) => use.status !== null).length >= 35);
     const shapes = ['src/gateway/route-table.ts', 'src/admin/problem-replies.ts', 'src/http/raw-problem.ts'];
     for (const file of shapes)
       assert.ok(

@@ -13,6 +13,5 @@ export async function requireActiveIntegrator(trx: Kysely<Schema>, integratorId:
     .where('id', '=', integratorId)
     .executeTakeFirst();
   if (!integrator) throw invalidRequest([{ field: '/integrator_id', message: 'no integrator has this id' }]);
-  if (integrator.status !== 'active')
-    throw new ApiError(403, 'integrator_disabled', 'The integrator is disabled');
+  if (integrator.status !== 'active') throw new ApiError('integrator_disabled', 'The integrator is disabled');
 }

@@ -164,7 +164,7 @@ export class KeyService {
       undefined,
       async (trx, before) => {
         if (before.status === 'revoked')
-          throw new ApiError(409, 'key_not_rotatable', 'A revoked key cannot be rotated');
+          throw new ApiError('key_not_rotatable', 'A revoked key cannot be rotated');
         secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[before.environment]);
         await rotateHashedSecret(
           trx,

@@ -154,7 +154,7 @@ export class ClientService {
       undefined,
       async (trx, before) => {
         if (before.status === 'revoked')
-          throw new ApiError(409, 'client_revoked', 'A revoked client cannot get a new secret');
+          throw new ApiError('client_revoked', 'A revoked client cannot get a new secret');
         secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[before.environment]);
         await rotateHashedSecret(
           trx,

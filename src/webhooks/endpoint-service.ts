@@ -285,7 +285,7 @@ export class EndpointService {
     });
     if (!verdict.ok) {
       const detail = 'Webhook endpoints must be public https:// URLs';
-      throw new ApiError(422, 'url_not_allowed', verdict.hint ? `${detail}; ${verdict.hint}` : detail, {
+      throw new ApiError('url_not_allowed', verdict.hint ? `${detail}; ${verdict.hint}` : detail, {
         errors: [{ field: '/url', message: verdict.message }],
       });
     }

@@ -60,7 +60,7 @@ export class EventCatalog {
         .where('name', '=', input.name)
         .executeTakeFirst();
       if (existing) {
-        throw new ApiError(409, 'event_type_exists', 'An event type with this name exists already', {
+        throw new ApiError('event_type_exists', 'An event type with this name exists already', {
           errors: [{ field: '/name', message: 'is taken' }],
         });
       }

@@ -117,7 +117,7 @@ export class EventPublisher {
           continue;
         }
         if (status !== 'active') {
-          results.push(new ApiError(403, 'integrator_disabled', 'The integrator is disabled'));
+          results.push(new ApiError('integrator_disabled', 'The integrator is disabled'));
           continue;
         }
         const key = `${message.integrator_id}\n${message.environment}`;

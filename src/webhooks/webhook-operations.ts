@@ -187,7 +187,7 @@ export class WebhookOperations {
         .executeTakeFirst();
       if (!endpoint) throw notFound('Webhook endpoint');
       if (endpoint.enabled !== 1) {
-        throw new ApiError(409, 'endpoint_disabled', 'Enable the endpoint before replaying its deliveries');
+        throw new ApiError('endpoint_disabled', 'Enable the endpoint before replaying its deliveries');
       }
       const count = await this.#queue.requeueFailed(endpointId, since, Date.now(), trx);
       await this.#audit.append(trx, {
