@@ -132,20 +132,13 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     // What the per-address limits count: the address, or for IPv6 its /64 (one host holds a /64).
     const network = record.ip.includes(':') ? clientNetworkOf(record.ip) : record.ip;
     const publicRoute = publicRoutes.find(method, target, pathEnd);
-    if (publicRoute !== undefined) {
-      if (publicRoute.path !== '/healthz' && ipPolicy !== null) {
-        let decision = limiter.take(network, ipPolicy, now);
-        if (decision instanceof Promise) decision = await decision;
-        if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
-      }
-      return publicRoutes.serve(publicRoute, req, res, record);
-    }
-
-    if (ipPolicy !== null) {
+    // Every request but a health check counts against its address's bucket, public routes too.
+    if (ipPolicy !== null && publicRoute?.path !== '/healthz') {
       let decision = limiter.take(network, ipPolicy, now);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
     }
+    if (publicRoute !== undefined) return publicRoutes.serve(publicRoute, req, res, record);
 
     const presence = presentedCredential(headers);
     if (presence.kind === 'none')
