@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { recordSecret } from '../support/artifacts.ts';
+import { readUntil } from '../support/eventually.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import {
@@ -23,7 +23,23 @@ interface Fixture {
   endpoint(
     body: Record<string, unknown>,
   ): Promise<{ id: string; secret: string | null; public_key: string | null }>;
+  /** Publishes and returns the message id. */
   publish(integratorId: string, data?: Record<string, unknown>, environment?: string): Promise<string>;
+  /** Publishes and returns the message id and how many deliveries were queued for it. */
+  publishEvent(
+    integratorId: string,
+    data?: Record<string, unknown>,
+    environment?: string,
+  ): Promise<{ id: string; deliveries: number }>;
+  /** The deliveries queued for an endpoint, newest first (queued in the publish transaction). */
+  deliveriesOf(endpointId: string): Promise<Delivery[]>;
+}
+
+interface Delivery {
+  id: string;
+  message_id: string;
+  status: string;
+  attempts: number;
 }
 
 async function startFixture(name: string, env: Record<string, string>): Promise<Fixture> {
@@ -36,6 +52,17 @@ async function startFixture(name: string, env: Record<string, string>): Promise<
     body: { name: 'order.paid', description: 'An order was paid', schema: ORDER_SCHEMA },
   });
   assert.equal(type.status, 201, type.text);
+  const publishEvent: Fixture['publishEvent'] = async (
+    integratorId,
+    data = { order_id: 'o-1', amount: 4200 },
+    environment = 'production',
+  ) => {
+    const published = await server.admin('POST', '/admin/v1/events', {
+      body: { type: 'order.paid', integrator_id: integratorId, environment, data },
+    });
+    assert.equal(published.status, 201, published.text);
+    return { id: published.json.id, deliveries: published.json.deliveries };
+  };
   return {
     server,
     receiver,
@@ -52,25 +79,18 @@ async function startFixture(name: string, env: Record<string, string>): Promise<
       if (created.json.secret) recordSecret(created.json.secret);
       return created.json;
     },
-    async publish(integratorId, data = { order_id: 'o-1', amount: 4200 }, environment = 'production') {
-      const published = await server.admin('POST', '/admin/v1/events', {
-        body: { type: 'order.paid', integrator_id: integratorId, environment, data },
-      });
-      assert.equal(published.status, 201, published.text);
-      return published.json.id;
+    publishEvent,
+    publish: async (integratorId, data, environment) =>
+      (await publishEvent(integratorId, data, environment)).id,
+    async deliveriesOf(endpointId) {
+      const listed = await server.admin(
+        'GET',
+        `/admin/v1/webhook-deliveries?endpoint_id=${endpointId}&limit=100`,
+      );
+      assert.equal(listed.status, 200, listed.text);
+      return listed.json.data;
     },
   };
-}
-
-/** Reads until `done` holds (the worker commits results a moment after the receiver answers). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
 }
 
 const flipByte = (body: Buffer) => {
@@ -194,20 +214,40 @@ describe('webhooks end to end: signed deliveries to an HTTPS receiver', () => {
   it('an event for integrator A never reaches integrator B’s endpoint (nor A’s sandbox endpoint)', async () => {
     const a = await f.integrator('Integrator A');
     const b = await f.integrator('Integrator B');
-    await f.endpoint({ integrator_id: a, url: `${f.receiver.url}/tenant-a` });
-    await f.endpoint({ integrator_id: a, url: `${f.receiver.url}/tenant-a-sandbox`, environment: 'sandbox' });
-    await f.endpoint({ integrator_id: b, url: `${f.receiver.url}/tenant-b` });
+    const atA = await f.endpoint({ integrator_id: a, url: `${f.receiver.url}/tenant-a` });
+    const sandboxOfA = await f.endpoint({
+      integrator_id: a,
+      url: `${f.receiver.url}/tenant-a-sandbox`,
+      environment: 'sandbox',
+    });
+    const atB = await f.endpoint({ integrator_id: b, url: `${f.receiver.url}/tenant-b` });
     const sentToA = new Set<string>();
-    for (let i = 0; i < 20; i++) sentToA.add(await f.publish(a, { order_id: `a-${i}` }));
-    const sentToB = await f.publish(b, { order_id: 'b-0' });
-    await f.receiver.waitFor(
-      () => f.receiver.receivedAt('/tenant-a').length >= 20 && f.receiver.receivedAt('/tenant-b').length >= 1,
+    for (let i = 0; i < 20; i++) {
+      const published = await f.publishEvent(a, { order_id: `a-${i}` });
+      assert.equal(published.deliveries, 1, 'an event for A is queued for A’s production endpoint only');
+      sentToA.add(published.id);
+    }
+    const sentToB = await f.publishEvent(b, { order_id: 'b-0' });
+    assert.equal(sentToB.deliveries, 1, 'an event for B is queued for B’s endpoint only');
+
+    const queuedAtA = await f.deliveriesOf(atA.id);
+    assert.deepEqual(new Set(queuedAtA.map((d) => d.message_id)), sentToA);
+    assert.equal(queuedAtA.length, 20);
+    assert.deepEqual(
+      (await f.deliveriesOf(atB.id)).map((d) => d.message_id),
+      [sentToB.id],
     );
-    await sleep(300);
-    const atA = f.receiver.receivedAt('/tenant-a').map((r) => r.headers['webhook-id'] as string);
-    const atB = f.receiver.receivedAt('/tenant-b').map((r) => r.headers['webhook-id'] as string);
-    assert.deepEqual(new Set(atA), sentToA);
-    assert.deepEqual(atB, [sentToB]);
+    assert.deepEqual(await f.deliveriesOf(sandboxOfA.id), []);
+
+    // Once every queued delivery has succeeded, nothing more will be sent: what arrived is final.
+    await readUntil(
+      async () => [...(await f.deliveriesOf(atA.id)), ...(await f.deliveriesOf(atB.id))],
+      (all) => all.every((d) => d.status === 'succeeded'),
+    );
+    const receivedAtA = f.receiver.receivedAt('/tenant-a').map((r) => r.headers['webhook-id'] as string);
+    const receivedAtB = f.receiver.receivedAt('/tenant-b').map((r) => r.headers['webhook-id'] as string);
+    assert.deepEqual(new Set(receivedAtA), sentToA);
+    assert.deepEqual(receivedAtB, [sentToB.id]);
     assert.equal(f.receiver.receivedAt('/tenant-a-sandbox').length, 0);
   });
 
@@ -225,7 +265,7 @@ describe('webhooks end to end: signed deliveries to an HTTPS receiver', () => {
       'a retry keeps the webhook-id',
     );
 
-    const delivery = await until(
+    const delivery = await readUntil(
       async () =>
         (await f.server.admin('GET', `/admin/v1/webhook-deliveries?message_id=${messageId}`)).json.data[0],
       (d) => d?.status === 'succeeded',
@@ -254,7 +294,7 @@ describe('webhooks end to end: signed deliveries to an HTTPS receiver', () => {
     const since = new Date().toISOString();
     const messageId = await f.publish(acme);
     await f.receiver.waitFor(() => f.receiver.receivedAt('/down').length === 6, 10_000, 'six attempts');
-    await until(
+    await readUntil(
       async () =>
         (await f.server.admin('GET', `/admin/v1/webhook-deliveries?endpoint_id=${endpoint.id}`)).json.data[0],
       (d) => d?.status === 'failed',
@@ -285,7 +325,7 @@ describe('webhooks end to end: signed deliveries to an HTTPS receiver', () => {
     const endpoint = await f.endpoint({ integrator_id: acme, url: `${f.receiver.url}/gone` });
     await f.publish(acme);
     await f.receiver.waitFor(() => f.receiver.receivedAt('/gone').length === 1);
-    const current = await until(
+    const current = await readUntil(
       async () => (await f.server.admin('GET', `/admin/v1/webhook-endpoints/${endpoint.id}`)).json,
       (e) => e.enabled === false,
     );
@@ -293,8 +333,20 @@ describe('webhooks end to end: signed deliveries to an HTTPS receiver', () => {
     const audit = await f.server.admin('GET', `/admin/v1/audit?target_id=${endpoint.id}`);
     const disable = audit.json.data.find((e: { action: string }) => e.action === 'webhook_endpoint.disable');
     assert.equal(disable?.actor.type, 'system');
-    await f.publish(acme);
-    await sleep(300);
+    const [first] = await readUntil(
+      () => f.deliveriesOf(endpoint.id),
+      (all) => all.length === 1 && all[0]?.status === 'failed',
+    );
+    assert.ok(first);
+    const later = await f.publishEvent(acme);
+    assert.deepEqual(
+      (await f.deliveriesOf(endpoint.id)).map((d) => d.message_id),
+      [first.message_id],
+      'the later event is not queued for the disabled endpoint',
+    );
+    const queuedForLater = await f.server.admin('GET', `/admin/v1/webhook-deliveries?message_id=${later.id}`);
+    assert.equal(queuedForLater.json.data.length, later.deliveries);
+    assert.ok(!queuedForLater.json.data.some((d: { endpoint_id: string }) => d.endpoint_id === endpoint.id));
     assert.equal(f.receiver.receivedAt('/gone').length, 1);
     f.receiver.reply = () => ({ status: 204 });
   });
@@ -319,10 +371,10 @@ describe('webhooks end to end: an endpoint that never succeeds', () => {
     const integrator = await f.integrator('Initech');
     const endpoint = await f.endpoint({ integrator_id: integrator, url: `${f.receiver.url}/broken` });
     await f.publish(integrator);
-    const current = await until(
+    const current = await readUntil(
       async () => (await f.server.admin('GET', `/admin/v1/webhook-endpoints/${endpoint.id}`)).json,
       (e) => e.enabled === false,
-      15_000,
+      { timeoutMs: 15_000 },
     );
     assert.equal(current.disabled_reason, 'failing');
     const attempts = f.receiver.receivedAt('/broken').length;
@@ -337,7 +389,21 @@ describe('webhooks end to end: an endpoint that never succeeds', () => {
     assert.equal(event.integrator_id, integrator);
     assert.equal(event.details.reason, 'failing');
 
-    await sleep(400);
+    // The delivery failed for good with every attempt recorded, so no further attempt is coming.
+    const [delivery] = await readUntil(
+      () => f.deliveriesOf(endpoint.id),
+      (all) => all.length === 1 && all[0]?.status === 'failed',
+    );
+    assert.ok(delivery);
+    assert.equal(delivery.attempts, attempts);
+    const recorded = await f.server.admin('GET', `/admin/v1/webhook-deliveries/${delivery.id}/attempts`);
+    assert.equal(recorded.json.data.length, attempts);
+    const later = await f.publishEvent(integrator);
+    assert.equal(later.deliveries, 0, 'a disabled endpoint gets nothing more');
+    assert.deepEqual(
+      (await f.deliveriesOf(endpoint.id)).map((d) => d.id),
+      [delivery.id],
+    );
     assert.equal(f.receiver.receivedAt('/broken').length, attempts, 'a disabled endpoint gets nothing more');
   });
 });
