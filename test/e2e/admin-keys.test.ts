@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isUuid } from '../../src/db/uuid7.ts';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 describe('admin API: API keys end to end over HTTPS', () => {
   let server: TestServer;
   let integratorId: string;
-  const verify = (secret: string, ip = '127.0.0.1') =>
-    server.gatehouse.services.credentials.verify(secret, { ip });
+  const verify = (secret: string, ip = '127.0.0.1', now = Date.now()) =>
+    server.gatehouse.services.credentials.verify(secret, { ip }, now);
 
   before(async () => {
     server = await startTestServer({ name: 'admin-keys' });
@@ -20,19 +21,15 @@ describe('admin API: API keys end to end over HTTPS', () => {
   });
   after(() => server.close());
 
-  const newKey = async (extra: Record<string, unknown> = {}) => {
-    const response = await server.admin('POST', '/admin/v1/keys', {
-      body: {
+  const newKey = async (extra: Record<string, unknown> = {}) =>
+    (
+      await issueKey(server, {
         integrator_id: integratorId,
         name: 'billing sync',
-        environment: 'sandbox',
         scopes: ['orders:read'],
         ...extra,
-      },
-    });
-    assert.equal(response.status, 201, response.text);
-    return response;
-  };
+      })
+    ).response;
 
   it('creating a key returns a UUID id and the one-time secret; reading it never shows the secret', async () => {
     const created = await newKey();
@@ -101,23 +98,29 @@ describe('admin API: API keys end to end over HTTPS', () => {
   it('rotation keeps the old secret valid during the overlap, and only the new one after', async () => {
     const { json: key } = await newKey();
     const rotated = await server.admin('POST', `/admin/v1/keys/${key.id}/rotate`, {
-      body: { overlap_seconds: 2 },
+      body: { overlap_seconds: 1 },
     });
     assert.equal(rotated.status, 200, rotated.text);
     assert.notEqual(rotated.json.key, key.key);
     assert.equal(rotated.json.id, key.id);
     assert.equal(rotated.json.secrets.length, 2);
-    assert.equal((await verify(key.key)).ok, true);
-    assert.equal((await verify(rotated.json.key)).ok, true);
-
-    await sleep(2100);
-    assert.deepEqual(await verify(key.key), {
+    const overlapEnd = Date.parse(
+      rotated.json.secrets.find((s: { expires_at: string | null }) => s.expires_at !== null).expires_at,
+    );
+    // Verification takes the clock: the last moment of the overlap and the first after it, exactly.
+    assert.equal((await verify(key.key, '127.0.0.1', overlapEnd - 1)).ok, true);
+    assert.equal((await verify(rotated.json.key, '127.0.0.1', overlapEnd - 1)).ok, true);
+    assert.deepEqual(await verify(key.key, '127.0.0.1', overlapEnd), {
       ok: false,
       reason: 'expired',
       credentialId: key.id,
       integratorId,
     });
-    assert.equal((await verify(rotated.json.key)).ok, true);
+    assert.equal((await verify(rotated.json.key, '127.0.0.1', overlapEnd)).ok, true);
+
+    // The admin API reads the server's own clock, so that one check waits for the overlap to end.
+    await sleep(Math.max(0, overlapEnd + 50 - Date.now()));
+    assert.equal((await verify(key.key)).ok, false);
     assert.equal((await server.admin('GET', `/admin/v1/keys/${key.id}`)).json.secrets.length, 1);
   });
 

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type TLSSocket } from 'node:tls';
 import { Agent, request } from 'undici';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
@@ -77,13 +78,8 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
     await upstream?.close();
   });
 
-  const newKey = async (): Promise<string> => {
-    const response = await server.admin('POST', '/admin/v1/keys', {
-      body: { integrator_id: integratorId, name: 'in-flight test', environment: 'sandbox' },
-    });
-    assert.equal(response.status, 201, response.text);
-    return response.json.key;
-  };
+  const newKey = async (): Promise<string> =>
+    (await issueKey(server, { integrator_id: integratorId, name: 'in-flight test' })).key;
 
   /** Waits for a fact, at most `ms`; the caller asserts on it afterwards. */
   const waitUntil = async (fact: () => boolean, ms: number) => {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
 import { createTestRedis, REDIS_SKIP_MESSAGE, type TestRedis } from '../support/redis.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -63,14 +64,8 @@ describe('gateway: two instances sharing PostgreSQL and Redis', { skip }, () => 
     await postgres?.drop();
   });
 
-  const newKey = async (extra: Record<string, unknown> = {}) => {
-    const response = await first.admin('POST', '/admin/v1/keys', {
-      body: { integrator_id: integratorId, name: 'shared', environment: 'sandbox', ...extra },
-      token: adminToken,
-    });
-    assert.equal(response.status, 201, response.text);
-    return response.json as { id: string; key: string };
-  };
+  const newKey = async (extra: Record<string, unknown> = {}) =>
+    issueKey(first, { integrator_id: integratorId, name: 'shared', ...extra }, { token: adminToken });
 
   it('share one credential rate limit: the total admitted stays within 5% of the limit', async () => {
     const burst = 60;

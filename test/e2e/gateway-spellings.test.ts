@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
@@ -53,13 +54,8 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
       body: { name: 'Spelling Corp' },
     });
     assert.equal(integrator.status, 201, integrator.text);
-    const newKey = async (scopes: string[]) => {
-      const created = await server.admin('POST', '/admin/v1/keys', {
-        body: { integrator_id: integrator.json.id, name: 'spellings', environment: 'sandbox', scopes },
-      });
-      assert.equal(created.status, 201, created.text);
-      return created.json.key as string;
-    };
+    const newKey = async (scopes: string[]) =>
+      (await issueKey(server, { integrator_id: integrator.json.id, name: 'spellings', scopes })).key;
     plainKey = await newKey(['orders:read']);
     adminKey = await newKey(['admin:all']);
     scopelessKey = await newKey([]);

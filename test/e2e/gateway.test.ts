@@ -13,9 +13,20 @@ import { connect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { ARTIFACTS_DIR, recordSecret } from '../support/artifacts.ts';
+import { eventually } from '../support/eventually.ts';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import type { HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
+
+/** The logs of this run's gateway test servers, and their request lines. */
+function readGatewayLogs(): { logs: string; lines: string[] } {
+  const logs = readdirSync(join(ARTIFACTS_DIR, 'logs'))
+    .filter((file) => file.startsWith(`gateway-${process.pid}-`))
+    .map((file) => readFileSync(join(ARTIFACTS_DIR, 'logs', file), 'utf8'))
+    .join('\n');
+  return { logs, lines: logs.split('\n').filter((line) => line.includes('"msg":"gateway request"')) };
+}
 
 const GATEWAY_CONFIG = `
 environments:
@@ -102,18 +113,14 @@ describe('gateway: the HTTPS data path end to end', () => {
   });
 
   const newKey = async (extra: Record<string, unknown> = {}): Promise<{ id: string; key: string }> => {
-    const response = await server.admin('POST', '/admin/v1/keys', {
-      body: {
-        integrator_id: integratorId,
-        name: 'gateway test',
-        environment: 'sandbox',
-        scopes: ['orders:read'],
-        ...extra,
-      },
+    const issued = await issueKey(server, {
+      integrator_id: integratorId,
+      name: 'gateway test',
+      scopes: ['orders:read'],
+      ...extra,
     });
-    assert.equal(response.status, 201, response.text);
-    sentSecrets.push(response.json.key);
-    return { id: response.json.id, key: response.json.key };
+    sentSecrets.push(issued.key);
+    return issued;
   };
 
   const send = async (
@@ -508,21 +515,25 @@ describe('gateway: the HTTPS data path end to end', () => {
     assert.equal(refused.headers.location, undefined, 'never a redirect');
     assert.equal(seenUpstream(marker), 0);
 
-    let event: { credential_id: string; details: Record<string, unknown> } | undefined;
-    let status = '';
-    for (let attempt = 0; attempt < 50 && (event === undefined || status !== 'revoked'); attempt++) {
-      await sleep(50);
-      const events = await server.admin(
-        'GET',
-        `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${id}`,
-      );
-      event = events.json.data[0];
-      status = (await server.admin('GET', `/admin/v1/keys/${id}`)).json.status;
-    }
-    assert.equal(event?.credential_id, id);
-    assert.equal(event?.details.revoked, true);
+    const event: { credential_id: string; details: Record<string, unknown> } = await eventually(
+      async () =>
+        (
+          await server.admin(
+            'GET',
+            `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${id}`,
+          )
+        ).json.data[0],
+      { what: 'the credential_over_plain_http security event' },
+    );
+    await eventually(
+      async () => (await server.admin('GET', `/admin/v1/keys/${id}`)).json.status === 'revoked',
+      {
+        what: 'the key exposed over plain HTTP to be revoked',
+      },
+    );
+    assert.equal(event.credential_id, id);
+    assert.equal(event.details.revoked, true);
     assert.ok(!JSON.stringify(event).includes(key));
-    assert.equal(status, 'revoked');
     assertProblem(await send('/v1/orders', { headers: { 'x-api-key': key } }), 401, 'key_revoked');
   });
 
@@ -536,12 +547,12 @@ describe('gateway: the HTTPS data path end to end', () => {
     assertProblem(viaProxy, 403, 'https_required');
     assert.equal(seenUpstream(marker), 0);
     // The key crossed the client's network in clear text: it is treated as exposed (and revoked here).
-    let status = '';
-    for (let attempt = 0; attempt < 50 && status !== 'revoked'; attempt++) {
-      await sleep(50);
-      status = (await server.admin('GET', `/admin/v1/keys/${id}`)).json.status;
-    }
-    assert.equal(status, 'revoked');
+    await eventually(
+      async () => (await server.admin('GET', `/admin/v1/keys/${id}`)).json.status === 'revoked',
+      {
+        what: 'the key sent through a plain-HTTP proxy hop to be revoked',
+      },
+    );
 
     const other = await newKey();
     const ignored = await send(`/v1/orders?${probe()}`, {
@@ -666,19 +677,21 @@ describe('gateway: the HTTPS data path end to end', () => {
       ['/v1/orders', { headers: { authorization: `Basic ${key}` } }],
       ['/v1/orders', { headers: { 'x-api-key': `${key} ${invalid}`, 'user-agent': `agent/${key}` } }],
     ];
+    const loggedBefore = readGatewayLogs().lines.length;
     for (const [path, options] of requests) await send(path, options);
     await send(
       `/v1/orders?api_key=${key}`,
       { headers: { 'x-api-key': key } },
       server.gatehouse.plainHttpUrl ?? '',
     );
-    await sleep(300);
-
-    const logs = readdirSync(join(ARTIFACTS_DIR, 'logs'))
-      .filter((file) => file.startsWith(`gateway-${process.pid}-`))
-      .map((file) => readFileSync(join(ARTIFACTS_DIR, 'logs', file), 'utf8'))
-      .join('\n');
-    const lines = logs.split('\n').filter((line) => line.includes('"msg":"gateway request"'));
+    // The log is written asynchronously: wait for the fact that every request's line is in it.
+    const { logs, lines } = await eventually(
+      () => {
+        const read = readGatewayLogs();
+        return read.lines.length >= loggedBefore + requests.length + 1 && read;
+      },
+      { what: 'a log line for every request' },
+    );
     assert.ok(lines.length >= requests.length, 'the requests were logged');
     assert.ok(lines.some((line) => line.includes('"path":"/v1/orders?api_key=[redacted]"')));
     for (const secret of sentSecrets)

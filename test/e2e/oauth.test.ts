@@ -321,13 +321,25 @@ describe('OAuth client credentials end to end', () => {
   it('after a secret rotation both secrets work during the overlap, only the new one after', async () => {
     const client = await createClient();
     const rotated = await server.admin('POST', `/admin/v1/clients/${client.id}/rotate-secret`, {
-      body: { overlap_seconds: 2 },
+      body: { overlap_seconds: 1 },
     });
     assert.equal(rotated.status, 200, rotated.text);
     const fresh = { client_id: client.client_id, client_secret: recordSecret(rotated.json.client_secret) };
+    const overlapEnd = Date.parse(
+      rotated.json.secrets.find((s: { expires_at: string | null }) => s.expires_at !== null).expires_at,
+    );
+    // Client authentication takes the clock: the last moment of the overlap and the first after it.
+    const authenticate = async (secret: string, now: number) =>
+      (await server.gatehouse.services.oauth.registry.authenticate(client.client_id, secret, now)).ok;
+    assert.equal(await authenticate(client.client_secret, overlapEnd - 1), true);
+    assert.equal(await authenticate(fresh.client_secret, overlapEnd - 1), true);
+    assert.equal(await authenticate(client.client_secret, overlapEnd), false);
+    assert.equal(await authenticate(fresh.client_secret, overlapEnd), true);
     await getToken(client);
     await getToken(fresh);
-    await sleep(2100);
+
+    // The token endpoint reads the server's own clock, so its check waits for the overlap to end.
+    await sleep(Math.max(0, overlapEnd + 50 - Date.now()));
     assertOAuthError(
       await tokenRequest(
         { grant_type: 'client_credentials' },

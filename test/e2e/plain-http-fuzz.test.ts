@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { recordSecret } from '../support/artifacts.ts';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import { sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -30,12 +31,9 @@ describe('plain HTTP to the TLS ports, fuzzed', () => {
   });
 
   const newKey = async (): Promise<{ id: string; key: string }> => {
-    const response = await server.admin('POST', '/admin/v1/keys', {
-      body: { integrator_id: integratorId, name: 'exposed', environment: 'sandbox' },
-    });
-    assert.equal(response.status, 201, response.text);
-    keys.push(response.json.key);
-    return { id: response.json.id, key: response.json.key };
+    const issued = await issueKey(server, { integrator_id: integratorId, name: 'exposed' });
+    keys.push(issued.key);
+    return issued;
   };
 
   const exposed = async (credentialId: string): Promise<boolean> => {

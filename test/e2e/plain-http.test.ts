@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { recordSecret } from '../support/artifacts.ts';
+import { newKey as issueKey } from '../support/fixtures.ts';
 import { type RawReply, sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
@@ -93,13 +94,8 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
     await upstream?.close();
   });
 
-  const newKey = async (): Promise<{ id: string; key: string }> => {
-    const response = await server.admin('POST', '/admin/v1/keys', {
-      body: { integrator_id: integratorId, name: 'plain http test', environment: 'sandbox' },
-    });
-    assert.equal(response.status, 201, response.text);
-    return { id: response.json.id, key: response.json.key };
-  };
+  const newKey = async (): Promise<{ id: string; key: string }> =>
+    issueKey(server, { integrator_id: integratorId, name: 'plain http test' });
 
   /** Waits (bounded) until the credential's exposure event is stored and, when asked, it is revoked. */
   const exposureOf = async (credentialId: string, revokedAt?: string) => {
