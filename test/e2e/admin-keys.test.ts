@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isUuid } from '../../src/db/uuid7.ts';
+import { readUntil } from '../support/eventually.ts';
 import { newKey as issueKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -261,8 +262,11 @@ describe('admin API: API keys end to end over HTTPS', () => {
     const { json: revoked } = await newKey();
     await server.admin('POST', `/admin/v1/keys/${revoked.id}/revoke`, { body: {} });
     assert.equal((await verify(used.key)).ok, true);
-    await sleep(50);
-    const report = await server.admin('GET', '/admin/v1/reports/access-review');
+    // The last use is recorded off the request path: wait until the report shows it.
+    const report = await readUntil(
+      () => server.admin('GET', '/admin/v1/reports/access-review'),
+      (r) => r.json.data.find((e: { id: string }) => e.id === used.id)?.days_since_last_use != null,
+    );
     assert.equal(report.status, 200);
     const entry = report.json.data.find((e: { id: string }) => e.id === used.id);
     assert.equal(entry.owner, 'payments team');

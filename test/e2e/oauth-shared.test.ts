@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
 import { createTestRedis, REDIS_SKIP_MESSAGE, type TestRedis } from '../support/redis.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -143,10 +144,16 @@ describe('OAuth across two instances sharing PostgreSQL and Redis', { skip }, ()
     const old = await tokenFrom(second, client);
     const rotated = await first.admin('POST', '/admin/v1/signing-keys/rotate', { token: adminToken });
     assert.equal(rotated.status, 200);
-    await sleep(200);
-    const fresh = await tokenFrom(second, client);
     const kidOf = (token: string) =>
       JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid;
+    // The other instance learns of the rotation through the shared store: wait for that fact.
+    const fresh = await eventually(
+      async () => {
+        const token = await tokenFrom(second, client);
+        return kidOf(token) === rotated.json.kid && token;
+      },
+      { timeoutMs: 5000, what: 'the other instance to sign with the new key' },
+    );
     assert.equal(kidOf(fresh), rotated.json.kid);
     assert.equal((await call(first, old)).status, 200);
     assert.equal((await call(first, fresh)).status, 200);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { recordSecret } from '../support/artifacts.ts';
+import { eventually } from '../support/eventually.ts';
 import { newKey as issueKey } from '../support/fixtures.ts';
 import { sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -36,17 +36,17 @@ describe('plain HTTP to the TLS ports, fuzzed', () => {
     return issued;
   };
 
-  const exposed = async (credentialId: string): Promise<boolean> => {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const events = await server.admin(
-        'GET',
-        `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${credentialId}`,
-      );
-      if (events.json.data.length > 0) return true;
-      await sleep(50);
-    }
-    return false;
-  };
+  const exposed = async (credentialId: string): Promise<boolean> =>
+    eventually(
+      async () =>
+        (
+          await server.admin(
+            'GET',
+            `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${credentialId}`,
+          )
+        ).json.data.length > 0,
+      { timeoutMs: 5000, what: `the exposure event of ${credentialId}` },
+    );
 
   /** Where a request carries the key: a header line and the target, for a key and its id. */
   const placement = fc.constantFrom<(key: string, id: string) => [header: string, target: string]>(

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { recordSecret } from '../support/artifacts.ts';
+import { eventually } from '../support/eventually.ts';
 import { newKey as issueKey } from '../support/fixtures.ts';
 import { type RawReply, sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -99,20 +100,21 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
 
   /** Waits (bounded) until the credential's exposure event is stored and, when asked, it is revoked. */
   const exposureOf = async (credentialId: string, revokedAt?: string) => {
-    let event: { source: string; details: Record<string, unknown> } | undefined;
-    let status = '';
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const events = await server.admin(
-        'GET',
-        `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${credentialId}`,
-      );
-      event = events.json.data[0];
-      if (revokedAt !== undefined) status = (await server.admin('GET', revokedAt)).json.status;
-      if (event !== undefined && (revokedAt === undefined || status === 'revoked')) break;
-      await sleep(50);
+    const event: { source: string; details: Record<string, unknown> } = await eventually(
+      async () =>
+        (
+          await server.admin(
+            'GET',
+            `/admin/v1/security-events?event=credential_over_plain_http&credential_id=${credentialId}`,
+          )
+        ).json.data[0],
+      { what: `a credential_over_plain_http event for ${credentialId}` },
+    );
+    if (revokedAt !== undefined) {
+      await eventually(async () => (await server.admin('GET', revokedAt)).json.status === 'revoked', {
+        what: `${credentialId} to be revoked`,
+      });
     }
-    assert.ok(event, `no credential_over_plain_http event for ${credentialId}`);
-    if (revokedAt !== undefined) assert.equal(status, 'revoked', `${credentialId} was not revoked`);
     return event;
   };
 
@@ -259,19 +261,17 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
       assert.equal(event.details.revoked, true);
       assert.equal(event.details.kind, 'cstest');
     }
-    let unmatched: { credential_id: string | null } | undefined;
-    for (let attempt = 0; attempt < 100 && unmatched === undefined; attempt++) {
-      const events = await server.admin(
-        'GET',
-        '/admin/v1/security-events?event=credential_over_plain_http&limit=200',
-      );
-      unmatched = events.json.data.find(
-        (e: { details: Record<string, unknown> }) =>
-          e.details.channel === 'plain_http_listener' && e.details.kind === 'cstest',
-      );
-      if (unmatched === undefined) await sleep(50);
-    }
-    assert.equal(unmatched?.credential_id, null, 'a secret sent with another client id is not that client');
+    const unmatched: { credential_id: string | null } = await eventually(
+      async () =>
+        (
+          await server.admin('GET', '/admin/v1/security-events?event=credential_over_plain_http&limit=200')
+        ).json.data.find(
+          (e: { details: Record<string, unknown> }) =>
+            e.details.channel === 'plain_http_listener' && e.details.kind === 'cstest',
+        ),
+      { what: 'the event of the secret sent with another client id' },
+    );
+    assert.equal(unmatched.credential_id, null, 'a secret sent with another client id is not that client');
     assert.equal((await server.admin('GET', `/admin/v1/clients/${bystander.id}`)).json.status, 'active');
   });
 
@@ -314,12 +314,11 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
     );
     const event = await exposureOf(client.json.id);
     assert.equal(event.details.kind, 'jwt');
-    let status = 0;
-    for (let attempt = 0; attempt < 100 && status !== 401; attempt++) {
-      status = (await server.data('/v1/orders', { headers: { authorization: `Bearer ${token}` } })).status;
-      if (status !== 401) await sleep(50);
-    }
-    assert.equal(status, 401, 'the exposed token no longer works');
+    await eventually(
+      async () =>
+        (await server.data('/v1/orders', { headers: { authorization: `Bearer ${token}` } })).status === 401,
+      { timeoutMs: 5000, what: 'the exposed token to stop working' },
+    );
     const fresh = recordSecret((await issue()).json.access_token);
     assert.equal(
       (await server.data('/v1/orders', { headers: { authorization: `Bearer ${fresh}` } })).status,
