@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
+import { readUntil } from '../support/eventually.ts';
 import { createHttpsClient } from '../support/https-client.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE } from '../support/postgres.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -75,11 +75,13 @@ describe('admin API: failed authentications are throttled per address', () => {
     // The first event of a burst is stored at once; its count follows within a second.
     const byReason = (rows: Awaited<ReturnType<typeof events>>, reason: string) =>
       rows.filter((row) => row.details.reason === reason);
-    let stored = await events();
-    for (let i = 0; i < 50 && byReason(stored, 'invalid_token')[0]?.details.count !== 10; i++) {
-      await sleep(100);
-      stored = await events();
-    }
+    const stored = await readUntil(
+      events,
+      (rows) => byReason(rows, 'invalid_token')[0]?.details.count === 10,
+      {
+        timeoutMs: 5000,
+      },
+    );
     const failures = byReason(stored, 'invalid_token');
     assert.equal(failures.length, 1, JSON.stringify(stored));
     assert.equal(failures[0]?.ip, '127.0.0.1');

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { eventually } from '../support/eventually.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 describe('gateway: an in-flight slot comes back on every way a request can end', () => {
@@ -70,11 +71,7 @@ describe('gateway: an in-flight slot comes back on every way a request can end',
     await new Promise((resolve) => upstream?.close(resolve));
   });
 
-  const waitUntil = async (fact: () => boolean) => {
-    const deadline = Date.now() + 5_000;
-    while (!fact() && Date.now() < deadline) await sleep(10);
-    assert.ok(fact(), 'timed out waiting');
-  };
+  const waitUntil = (fact: () => boolean) => eventually(fact, { timeoutMs: 5_000, intervalMs: 10 });
   const get = async (path: string, signal?: AbortSignal) => {
     const response = await request(`${server.dataUrl}${path}`, {
       headers: { 'x-api-key': key },

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type TLSSocket } from 'node:tls';
 import { Agent, request } from 'undici';
+import { eventually } from '../support/eventually.ts';
 import { newKey as issueKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
@@ -81,11 +81,7 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
   const newKey = async (): Promise<string> =>
     (await issueKey(server, { integrator_id: integratorId, name: 'in-flight test' })).key;
 
-  /** Waits for a fact, at most `ms`; the caller asserts on it afterwards. */
-  const waitUntil = async (fact: () => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!fact() && Date.now() < deadline) await sleep(20);
-  };
+  const waitUntil = (fact: () => boolean, timeoutMs: number) => eventually(fact, { timeoutMs });
 
   const slowUpload = (key: string, localAddress: string, declared = STREAMED, expect = false): SlowUpload => {
     const url = new URL(server.dataUrl);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { recordSecret } from '../support/artifacts.ts';
+import { readUntil } from '../support/eventually.ts';
 import type { HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -74,16 +74,18 @@ describe('OAuth token endpoint brute-force protection', () => {
     assert.equal(await attempt(created.json.client_secret, victim), 200);
     await victim.close();
 
-    let events: { ip: string; details: { count: number } }[] = [];
-    for (let i = 0; i < 50; i++) {
-      const page = await server.admin(
-        'GET',
-        `/admin/v1/security-events?event=oauth_client_authentication_failed&credential_id=${created.json.id}`,
-      );
-      events = page.json.data;
-      if (events.reduce((sum, event) => sum + event.details.count, 0) === failures) break;
-      await sleep(100);
-    }
+    type Row = { ip: string; details: { count: number } };
+    const events = await readUntil(
+      async (): Promise<Row[]> =>
+        (
+          await server.admin(
+            'GET',
+            `/admin/v1/security-events?event=oauth_client_authentication_failed&credential_id=${created.json.id}`,
+          )
+        ).json.data,
+      (rows) => rows.reduce((sum, event) => sum + event.details.count, 0) === failures,
+      { timeoutMs: 5000 },
+    );
     assert.ok(events.length < failures, `${events.length} rows for ${failures} failed attempts`);
     assert.equal(
       events.reduce((sum, event) => sum + event.details.count, 0),
