@@ -4,7 +4,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../support/eventually.ts';
 import { testEnvironment } from '../support/test-config.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -81,8 +81,7 @@ describe('npm start', { skip: process.platform === 'win32' }, () => {
       );
 
       process.kill(pid, signal);
-      for (let i = 0; i < 100 && groupAlive(pid); i++) await sleep(100);
-      assert.equal(groupAlive(pid), false, 'npm and the server have exited');
+      await eventually(() => !groupAlive(pid), { timeoutMs: 10_000, what: 'npm and the server to exit' });
       assert.equal(await portOpen(started.adminPort), false);
       assert.match(started.stderr(), /Stopping: requests in flight may finish/);
     });
@@ -119,8 +118,10 @@ describe('./bin/gatehouse.js serve on an older Node', {
     const pid = started.npm.pid as number;
     groups.push(pid);
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && groupAlive(pid); i++) await sleep(100);
-    assert.equal(groupAlive(pid), false, 'the launcher and the server have exited');
+    await eventually(() => !groupAlive(pid), {
+      timeoutMs: 10_000,
+      what: 'the launcher and the server to exit',
+    });
     assert.equal(await portOpen(started.adminPort), false);
     assert.match(started.stderr(), /Stopping: requests in flight may finish/);
   });

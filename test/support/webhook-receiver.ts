@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDevelopmentCertificate } from '../../src/tls/development-certificate.ts';
+import { eventually } from './eventually.ts';
 
 /** One request the receiver got, exactly as it arrived. */
 export interface ReceivedWebhook {
@@ -82,11 +83,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     receivedAt: (path) => received.filter((r) => r.path === path),
     async waitFor(condition, timeoutMs = 10_000, what = 'the expected webhooks') {
-      const deadline = Date.now() + timeoutMs;
-      while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(20);
-      }
+      await eventually(condition, { timeoutMs, what });
     },
     async close() {
       server.closeAllConnections();
