@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isUuid } from '../../src/db/uuid7.ts';
 import { readUntil } from '../support/eventually.ts';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 describe('admin API: API keys end to end over HTTPS', () => {
@@ -14,11 +14,7 @@ describe('admin API: API keys end to end over HTTPS', () => {
 
   before(async () => {
     server = await startTestServer({ name: 'admin-keys' });
-    const created = await server.admin('POST', '/admin/v1/integrators', {
-      body: { name: 'Acme Corp', email: 'ops@acme.test' },
-    });
-    assert.equal(created.status, 201);
-    integratorId = created.json.id;
+    integratorId = await newIntegrator(server, { name: 'Acme Corp', email: 'ops@acme.test' });
   });
   after(() => server.close());
 

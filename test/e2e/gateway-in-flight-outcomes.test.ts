@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { eventually } from '../support/eventually.ts';
+import { newIntegrator, newKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 describe('gateway: an in-flight slot comes back on every way a request can end', () => {
@@ -56,12 +57,8 @@ describe('gateway: an in-flight slot comes back on every way a request can end',
         GATEHOUSE_UPSTREAM_SANDBOX: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
       },
     });
-    const integrator = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Outcomes' } });
-    key = (
-      await server.admin('POST', '/admin/v1/keys', {
-        body: { integrator_id: integrator.json.id, name: 'outcomes', environment: 'sandbox' },
-      })
-    ).json.key;
+    const integratorId = await newIntegrator(server, { name: 'Outcomes' });
+    ({ key } = await newKey(server, { integrator_id: integratorId, name: 'outcomes' }));
     agent = new Agent({ connect: { ca: server.ca } });
   });
   after(async () => {

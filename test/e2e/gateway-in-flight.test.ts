@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
 import { Agent, request } from 'undici';
 import { eventually } from '../support/eventually.ts';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
@@ -63,9 +63,7 @@ describe('gateway: one caller cannot hold the whole upstream pool', () => {
       },
     });
     victimAgent = new Agent({ connect: { ca: server.ca }, localAddress: VICTIM_IP, keepAliveTimeout: 1000 });
-    const created = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Flood Corp' } });
-    assert.equal(created.status, 201, created.text);
-    integratorId = created.json.id;
+    integratorId = await newIntegrator(server, { name: 'Flood Corp' });
     trickle = setInterval(() => {
       for (const upload of open) upload.trickle();
     }, 300);

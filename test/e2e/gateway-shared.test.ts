@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { eventually } from '../support/eventually.ts';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
 import { createTestRedis, REDIS_SKIP_MESSAGE, type TestRedis } from '../support/redis.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -49,12 +49,7 @@ describe('gateway: two instances sharing PostgreSQL and Redis', { skip }, () => 
     };
     first = await startTestServer({ name: 'gateway-shared-a', env });
     second = await startTestServer({ name: 'gateway-shared-b', env });
-    const created = await first.admin('POST', '/admin/v1/integrators', {
-      body: { name: 'Shared Corp' },
-      token: adminToken,
-    });
-    assert.equal(created.status, 201, created.text);
-    integratorId = created.json.id;
+    integratorId = await newIntegrator(first, { name: 'Shared Corp' }, { token: adminToken });
   });
   after(async () => {
     await first?.close();

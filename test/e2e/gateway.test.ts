@@ -14,7 +14,7 @@ import { Agent, request } from 'undici';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { ARTIFACTS_DIR, recordSecret } from '../support/artifacts.ts';
 import { eventually } from '../support/eventually.ts';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import type { HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
@@ -100,9 +100,7 @@ describe('gateway: the HTTPS data path end to end', () => {
     });
     direct = new Agent({ connect: { ca: server.ca }, keepAliveTimeout: 1000 });
     proxy = new Agent({ connect: { ca: server.ca }, localAddress: '127.0.0.2', keepAliveTimeout: 1000 });
-    const created = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Gateway Corp' } });
-    assert.equal(created.status, 201, created.text);
-    integratorId = created.json.id;
+    integratorId = await newIntegrator(server, { name: 'Gateway Corp' });
   });
   after(async () => {
     await direct?.close();
@@ -707,11 +705,9 @@ describe('gateway: started without configuration (npm start)', () => {
   after(() => server?.close());
 
   it('answers an authenticated request with 503 upstream_not_configured, and a missing key with 401', async () => {
-    const integrator = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Bare' } });
-    const key = await server.admin('POST', '/admin/v1/keys', {
-      body: { integrator_id: integrator.json.id, name: 'k', environment: 'sandbox' },
-    });
-    const configured = await server.data('/v1/anything', { headers: { 'x-api-key': key.json.key } });
+    const integratorId = await newIntegrator(server, { name: 'Bare' });
+    const { key } = await issueKey(server, { integrator_id: integratorId, name: 'k' });
+    const configured = await server.data('/v1/anything', { headers: { 'x-api-key': key } });
     assert.equal(configured.status, 503);
     assert.equal(configured.json.code, 'upstream_not_configured');
     const anonymous = await server.data('/v1/anything');
@@ -749,8 +745,7 @@ describe('gateway: an upstream that fails', () => {
         GATEHOUSE_UPSTREAM_SANDBOX: `http://127.0.0.1:${closedPort}`,
       },
     });
-    integratorId = (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Failing' } })).json
-      .id;
+    integratorId = await newIntegrator(server, { name: 'Failing' });
   });
   after(async () => {
     await server?.close();

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { recordSecret } from '../support/artifacts.ts';
 import { eventually } from '../support/eventually.ts';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import { sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -21,8 +21,7 @@ describe('plain HTTP to the TLS ports, fuzzed', () => {
 
   before(async () => {
     server = await startTestServer({ name: 'plain-http-fuzz' });
-    integratorId = (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Fuzz Corp' } })).json
-      .id;
+    integratorId = await newIntegrator(server, { name: 'Fuzz Corp' });
   });
   after(async () => {
     await server.close();

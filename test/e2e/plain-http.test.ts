@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { recordSecret } from '../support/artifacts.ts';
 import { eventually } from '../support/eventually.ts';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import { type RawReply, sendRaw } from '../support/raw-http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
@@ -86,9 +86,7 @@ describe('plain HTTP: every credential is treated as exposed, on every port', ()
         GATEHOUSE_HTTP_PORT: '0',
       },
     });
-    const created = await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Plain Corp' } });
-    assert.equal(created.status, 201, created.text);
-    integratorId = created.json.id;
+    integratorId = await newIntegrator(server, { name: 'Plain Corp' });
   });
   after(async () => {
     await server?.close();
