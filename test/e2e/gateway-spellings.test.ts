@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
-import { newKey as issueKey } from '../support/fixtures.ts';
+import { newKey as issueKey, newIntegrator } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
@@ -50,12 +50,9 @@ describe('gateway: no spelling of a path, host or header gets past the rules (T5
         GATEHOUSE_UPSTREAM_PRODUCTION: production.url,
       },
     });
-    const integrator = await server.admin('POST', '/admin/v1/integrators', {
-      body: { name: 'Spelling Corp' },
-    });
-    assert.equal(integrator.status, 201, integrator.text);
+    const integratorId = await newIntegrator(server, { name: 'Spelling Corp' });
     const newKey = async (scopes: string[]) =>
-      (await issueKey(server, { integrator_id: integrator.json.id, name: 'spellings', scopes })).key;
+      (await issueKey(server, { integrator_id: integratorId, name: 'spellings', scopes })).key;
     plainKey = await newKey(['orders:read']);
     adminKey = await newKey(['admin:all']);
     scopelessKey = await newKey([]);
