@@ -34,6 +34,23 @@ describe('bounded cache', () => {
     assert.equal(cache.get('b'), 2);
   });
 
+  it('tells its owner what it forgets to make room or replaces, so the owner can free it', () => {
+    const forgotten: [string, number][] = [];
+    const cache = new BoundedCache<string, number>(2, {
+      onEvict: (key, value) => forgotten.push([key, value]),
+    });
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('b', 2);
+    cache.set('c', 3);
+    cache.set('b', 20);
+    cache.delete('c');
+    assert.deepEqual(forgotten, [
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+
   it('refuses a size that could hold nothing', () => {
     assert.throws(() => new BoundedCache(0), RangeError);
     assert.throws(() => new BoundedCache(1.5), RangeError);

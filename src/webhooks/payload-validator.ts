@@ -16,7 +16,12 @@ export class PayloadValidator {
   readonly #ajv = addFormats.default(
     new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false, validateSchema: true }),
   );
-  readonly #compiled = new BoundedCache<string, ValidateFunction>(CACHE_SIZE);
+  // Ajv keeps every schema it compiled until told to forget it; an evicted validator must go from both.
+  readonly #compiled = new BoundedCache<string, ValidateFunction>(CACHE_SIZE, {
+    onEvict: (_key, validate) => {
+      if (typeof validate.schema === 'object') this.#ajv.removeSchema(validate.schema);
+    },
+  });
 
   /** Throws a 400 naming `/schema` when `schema` is not a usable JSON Schema. */
   assertValidSchema(schema: Record<string, unknown>): void {
