@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { DialectName } from '../db/database.ts';
-import { uuid7 } from '../db/uuid7.ts';
 import type { Logger } from '../log/logger.ts';
+import { attemptRecord } from './attempt-record.ts';
 import { type AttemptResult, sendDelivery } from './delivery-attempt.ts';
 import { decideOutcome } from './delivery-outcome.ts';
 import { DeliveryPreparer, type Preparation, type PreparedDelivery } from './delivery-preparer.ts';
@@ -12,7 +12,6 @@ import { EndpointSlots } from './endpoint-slots.ts';
 import { GroupCommit } from './group-commit.ts';
 import { WakeSignal } from './wake-signal.ts';
 import type { WebhookConfig } from './webhook-config.ts';
-import { attemptContext } from './webhook-message.ts';
 
 export interface DeliveryWorkerDeps {
   readonly queue: DeliveryQueue;
@@ -226,49 +225,9 @@ export class DeliveryWorker {
       schedule: this.#deps.config.retrySchedule,
       disableAfterMs: this.#deps.config.disableAfterMs,
     });
-    const attemptId = uuid7(result.startedAt);
-    const number = claimed.attempts + 1;
-    this.#log.info(
-      {
-        webhook_id: claimed.message_id,
-        delivery_id: claimed.id,
-        endpoint_id: claimed.endpoint_id,
-        integrator_id: claimed.integrator_id,
-        event_type: prepared.eventType,
-        attempt: number,
-        method: 'POST',
-        origin: prepared.origin,
-        status_code: result.statusCode,
-        latency_ms: result.durationMs,
-        outcome: outcome.kind,
-        error: result.error,
-      },
-      'webhook delivery attempt',
-    );
-    this.#finish(
-      claimed,
-      {
-        kind: 'attempted',
-        delivery: claimed,
-        attempt: {
-          id: attemptId,
-          delivery_id: claimed.id,
-          message_id: claimed.message_id,
-          endpoint_id: claimed.endpoint_id,
-          attempt: number,
-          started_at: result.startedAt,
-          duration_ms: result.durationMs,
-          status_code: result.statusCode,
-          error: result.error,
-          response_sealed:
-            result.responseBody === null
-              ? null
-              : this.#deps.envelope.seal(result.responseBody, attemptContext(attemptId)),
-        },
-        outcome: outcome.kind === 'retry' ? { retryAt: outcome.at } : outcome.kind,
-      },
-      outcome.kind === 'retry' ? outcome.at : undefined,
-    );
+    const record = attemptRecord(prepared, result, outcome, this.#deps.envelope);
+    this.#log.info(record.logFields, 'webhook delivery attempt');
+    this.#finish(claimed, record.result, outcome.kind === 'retry' ? outcome.at : undefined);
     if (outcome.kind === 'failed' && outcome.disable !== null) {
       for (const waiting of this.#slots.takeWaiting(claimed.endpoint_id))
         this.#giveBack(waiting.claimed, 'endpoint_disabled');
