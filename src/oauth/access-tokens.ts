@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { BoundedCache } from '../cache/bounded-cache.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { Environment } from '../keys/api-key.ts';
 import type { ClientRecord } from './client-registry.ts';
@@ -49,7 +50,7 @@ export function looksLikeJwt(value: string): boolean {
 export class AccessTokens {
   readonly #keys: SigningKeys;
   readonly #audience: TokenAudience;
-  readonly #verified = new Map<string, AccessTokenClaims>();
+  readonly #verified = new BoundedCache<string, AccessTokenClaims>(VERIFIED_CACHE_SIZE);
 
   constructor(keys: SigningKeys, audience: TokenAudience) {
     this.#keys = keys;
@@ -114,7 +115,6 @@ export class AccessTokens {
       ) {
         return { ok: false, reason: 'malformed' };
       }
-      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
       this.#verified.set(token, claims);
       return { ok: true, claims };
     } catch (error) {

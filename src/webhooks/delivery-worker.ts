@@ -1,26 +1,17 @@
-import type { KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { DialectName } from '../db/database.ts';
-import { uuid7 } from '../db/uuid7.ts';
 import type { Logger } from '../log/logger.ts';
+import { attemptRecord } from './attempt-record.ts';
 import { type AttemptResult, sendDelivery } from './delivery-attempt.ts';
 import { decideOutcome } from './delivery-outcome.ts';
-import type {
-  ClaimedDelivery,
-  DeliveryQueue,
-  DeliveryResult,
-  EndpointForDelivery,
-  SecretForDelivery,
-} from './delivery-queue.ts';
-import { deliveryHeaders, type EndpointSigning } from './delivery-signer.ts';
+import { DeliveryPreparer, type Preparation, type PreparedDelivery } from './delivery-preparer.ts';
+import type { ClaimedDelivery, DeliveryQueue, DeliveryResult } from './delivery-queue.ts';
+import { deliveryHeaders } from './delivery-signer.ts';
+import { EndpointSlots } from './endpoint-slots.ts';
 import { GroupCommit } from './group-commit.ts';
-import { importSigningKey, type SecretKind, type SigningScheme } from './signing-secret.ts';
 import { WakeSignal } from './wake-signal.ts';
 import type { WebhookConfig } from './webhook-config.ts';
-import { secretContext } from './webhook-endpoint.ts';
-import { attemptContext, payloadContext } from './webhook-message.ts';
-import type { WebhookMessageTable } from './webhook-schema.ts';
 
 export interface DeliveryWorkerDeps {
   readonly queue: DeliveryQueue;
@@ -37,26 +28,8 @@ export interface DeliveryWorkerDeps {
   ) => Promise<void>;
 }
 
-interface PreparedDelivery {
-  readonly claimed: ClaimedDelivery;
-  readonly url: string;
-  readonly origin: string;
-  readonly eventType: string;
-  readonly body: Buffer;
-  readonly signing: EndpointSigning;
-  readonly failingSince: number | null;
-}
-
-/** One endpoint's claimed deliveries on this instance: `queued` counts those waiting or in flight. */
-interface EndpointSlot {
-  readonly waiting: PreparedDelivery[];
-  inFlight: number;
-  queued: number;
-}
-
 const CLAIM_BATCH = 500;
 const STOP_GRACE_MS = 5000;
-const KEY_CACHE_SIZE = 10_000;
 
 /**
  * The delivery engine (W2, W3, L1): claims due deliveries from the durable queue in batches, signs and
@@ -64,21 +37,19 @@ const KEY_CACHE_SIZE = 10_000;
  * records every attempt, and schedules retries. Results are committed in batches; a delivery stays
  * leased until its result is committed, so a crash at any point leaves it to be delivered again.
  *
- * Each endpoint may queue up to twice its concurrency here (one round in flight, one waiting, already
- * claimed) and is refilled only once it is down to one round, so a busy endpoint costs one claim per
- * round rather than one per completion. Deliveries whose results are still being committed do not
- * count against their endpoint (they are done with it), only against the instance's `#maxHeld`.
+ * What each endpoint may hold and when it is refilled is `EndpointSlots`' business. Deliveries whose
+ * results are still being committed do not count against their endpoint (they are done with it),
+ * only against the instance's `#maxHeld`.
  */
 export class DeliveryWorker {
   readonly #deps: DeliveryWorkerDeps;
   readonly #log: Logger;
   readonly #leaseMs: number;
   readonly #maxHeld: number;
-  readonly #perEndpoint: number;
   readonly #signal = new WakeSignal();
-  readonly #slots = new Map<string, EndpointSlot>();
+  readonly #slots: EndpointSlots<PreparedDelivery>;
+  readonly #preparer: DeliveryPreparer;
   readonly #attempts = new Set<Promise<void>>();
-  readonly #keys = new Map<string, KeyObject>();
   readonly #results: GroupCommit<DeliveryResult, void>;
   #running = false;
   #loop: Promise<void> | null = null;
@@ -93,8 +64,9 @@ export class DeliveryWorker {
     this.#log = deps.logger.child({ component: 'webhooks' });
     // A lease must outlast waiting here behind one full round of attempts plus the attempt itself.
     this.#leaseMs = 2 * deps.config.timeoutMs + 30_000;
-    this.#perEndpoint = 2 * deps.config.endpointConcurrency;
     this.#maxHeld = 2 * deps.config.maxInFlight;
+    this.#slots = new EndpointSlots<PreparedDelivery>(deps.config.endpointConcurrency);
+    this.#preparer = new DeliveryPreparer({ queue: deps.queue, envelope: deps.envelope, logger: this.#log });
     this.#results = new GroupCommit<DeliveryResult, void>(async (results) => {
       await deps.queue.complete(results);
       return results.map(() => undefined);
@@ -121,9 +93,7 @@ export class DeliveryWorker {
     this.#running = false;
     this.#signal.wake();
     await this.#loop;
-    for (const slot of this.#slots.values()) {
-      for (const prepared of slot.waiting.splice(0)) this.#giveBack(prepared.claimed, 'released');
-    }
+    for (const prepared of this.#slots.takeAllWaiting()) this.#giveBack(prepared.claimed, 'released');
     const grace = setTimeout(() => {
       for (const controller of this.#controllers) controller.abort();
     }, STOP_GRACE_MS);
@@ -157,8 +127,8 @@ export class DeliveryWorker {
             now: Date.now(),
             limit: Math.min(room, CLAIM_BATCH),
             leaseMs: this.#leaseMs,
-            exclude: this.#fullEndpoints(),
-            capacityOf: (id) => this.#perEndpoint - (this.#slots.get(id)?.queued ?? 0),
+            exclude: this.#slots.full(),
+            capacityOf: (id) => this.#slots.roomFor(id),
           });
         } catch (error) {
           this.#log.error({ err: error }, 'could not claim webhook deliveries');
@@ -174,134 +144,37 @@ export class DeliveryWorker {
     }
   }
 
-  /**
-   * Endpoints not to claim for: those still holding more than one round of attempts. Refilling only
-   * once an endpoint is down to one round makes each claim take a round's worth, not one row.
-   */
-  #fullEndpoints(): Set<string> {
-    const full = new Set<string>();
-    const threshold = this.#deps.config.endpointConcurrency;
-    for (const [id, slot] of this.#slots) if (slot.queued > threshold) full.add(id);
-    return full;
-  }
-
-  #slot(endpointId: string): EndpointSlot {
-    const slot = this.#slots.get(endpointId) ?? { waiting: [], inFlight: 0, queued: 0 };
-    this.#slots.set(endpointId, slot);
-    return slot;
-  }
-
   async #accept(claimed: ClaimedDelivery[]): Promise<void> {
     for (const delivery of claimed) {
       this.#held++;
-      this.#slot(delivery.endpoint_id).queued++;
+      this.#slots.hold(delivery.endpoint_id);
     }
-    let messages: Map<string, WebhookMessageTable>;
-    let endpoints: Map<string, EndpointForDelivery>;
-    let secrets: SecretForDelivery[];
+    let preparation: Preparation;
     try {
-      [messages, { endpoints, secrets }] = await Promise.all([
-        this.#deps.queue.loadMessages(claimed.map((delivery) => delivery.message_id)),
-        this.#deps.queue.loadEndpoints(
-          claimed.map((delivery) => delivery.endpoint_id),
-          Date.now(),
-        ),
-      ]);
+      preparation = await this.#preparer.prepare(claimed);
     } catch (error) {
       this.#log.error({ err: error }, 'could not load claimed webhook deliveries; giving them back');
       for (const delivery of claimed) this.#giveBack(delivery, 'released');
       return;
     }
-    const keys = this.#signingKeys(secrets);
+    for (const { delivery, reason } of preparation.skipped) this.#giveBack(delivery, reason);
     const touched = new Set<string>();
-    for (const delivery of claimed) {
-      const message = messages.get(delivery.message_id);
-      const endpoint = endpoints.get(delivery.endpoint_id);
-      const endpointKeys = keys.get(delivery.endpoint_id) ?? [];
-      const skip = reasonToSkip(delivery, message, endpoint, endpointKeys.length);
-      if (skip !== null || !message || !endpoint) {
-        this.#giveBack(delivery, skip ?? 'missing');
-        continue;
-      }
-      let body: Buffer;
-      try {
-        body = this.#deps.envelope.open(message.payload_sealed, payloadContext(message.id));
-      } catch {
-        this.#log.error(
-          { webhook_id: message.id, delivery_id: delivery.id },
-          'a webhook message body cannot be opened with the configured encryption keys',
-        );
-        this.#giveBack(delivery, 'payload_unreadable');
-        continue;
-      }
-      this.#slot(delivery.endpoint_id).waiting.push({
-        claimed: delivery,
-        url: endpoint.url,
-        origin: originOf(endpoint.url),
-        eventType: message.event_type,
-        body,
-        signing: {
-          scheme: endpoint.signing_scheme as SigningScheme,
-          signatureHeader: endpoint.signature_header,
-          keys: endpointKeys,
-        },
-        failingSince: endpoint.failing_since,
-      });
-      touched.add(delivery.endpoint_id);
+    for (const prepared of preparation.ready) {
+      this.#slots.wait(prepared.claimed.endpoint_id, prepared);
+      touched.add(prepared.claimed.endpoint_id);
     }
     for (const endpointId of touched) this.#pump(endpointId);
   }
 
-  /** Each endpoint's signing keys, newest first, imported once and cached by secret id. */
-  #signingKeys(secrets: SecretForDelivery[]): Map<string, KeyObject[]> {
-    const byEndpoint = new Map<string, { key: KeyObject; createdAt: number }[]>();
-    for (const secret of secrets) {
-      let key = this.#keys.get(secret.id);
-      if (!key) {
-        try {
-          const material = this.#deps.envelope.open(
-            secret.secret_sealed,
-            secretContext(secret.id, secret.endpoint_id),
-          );
-          key = importSigningKey(secret.kind as SecretKind, material);
-        } catch {
-          this.#log.error(
-            { endpoint_id: secret.endpoint_id, secret_id: secret.id },
-            'a webhook signing secret cannot be opened',
-          );
-          continue;
-        }
-        if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
-        this.#keys.set(secret.id, key);
-      }
-      const list = byEndpoint.get(secret.endpoint_id) ?? [];
-      list.push({ key, createdAt: secret.created_at });
-      byEndpoint.set(secret.endpoint_id, list);
-    }
-    return new Map(
-      [...byEndpoint].map(([id, list]) => [
-        id,
-        list.sort((a, b) => b.createdAt - a.createdAt).map((entry) => entry.key),
-      ]),
-    );
-  }
-
   #pump(endpointId: string): void {
-    const slot = this.#slots.get(endpointId);
-    if (!slot) return;
-    const { endpointConcurrency, maxInFlight } = this.#deps.config;
-    while (
-      this.#running &&
-      slot.waiting.length > 0 &&
-      slot.inFlight < endpointConcurrency &&
-      this.#inFlight < maxInFlight
-    ) {
-      this.#attempt(slot.waiting.shift() as PreparedDelivery, slot);
+    while (this.#running && this.#inFlight < this.#deps.config.maxInFlight) {
+      const prepared = this.#slots.startNext(endpointId);
+      if (prepared === undefined) return;
+      this.#attempt(prepared);
     }
   }
 
-  #attempt(prepared: PreparedDelivery, slot: EndpointSlot): void {
-    slot.inFlight++;
+  #attempt(prepared: PreparedDelivery): void {
     this.#inFlight++;
     const task = (async () => {
       let result: AttemptResult | undefined;
@@ -318,9 +191,8 @@ export class DeliveryWorker {
       } catch (error) {
         this.#log.error({ err: error, delivery_id: prepared.claimed.id }, 'webhook delivery attempt crashed');
       } finally {
-        slot.inFlight--;
         this.#inFlight--;
-        this.#leaveSlot(prepared.claimed.endpoint_id);
+        if (this.#slots.attemptEnded(prepared.claimed.endpoint_id)) this.#signal.wake();
       }
       if (result === undefined || result.aborted)
         this.#finish(prepared.claimed, { kind: 'released', delivery: prepared.claimed });
@@ -336,7 +208,8 @@ export class DeliveryWorker {
     void task.finally(() => {
       this.#attempts.delete(task);
       this.#pump(prepared.claimed.endpoint_id);
-      if (this.#inFlight < this.#deps.config.maxInFlight) for (const id of this.#slots.keys()) this.#pump(id);
+      if (this.#inFlight < this.#deps.config.maxInFlight)
+        for (const id of this.#slots.endpoints()) this.#pump(id);
     });
   }
 
@@ -352,52 +225,11 @@ export class DeliveryWorker {
       schedule: this.#deps.config.retrySchedule,
       disableAfterMs: this.#deps.config.disableAfterMs,
     });
-    const attemptId = uuid7(result.startedAt);
-    const number = claimed.attempts + 1;
-    this.#log.info(
-      {
-        webhook_id: claimed.message_id,
-        delivery_id: claimed.id,
-        endpoint_id: claimed.endpoint_id,
-        integrator_id: claimed.integrator_id,
-        event_type: prepared.eventType,
-        attempt: number,
-        method: 'POST',
-        origin: prepared.origin,
-        status_code: result.statusCode,
-        latency_ms: result.durationMs,
-        outcome: outcome.kind,
-        error: result.error,
-      },
-      'webhook delivery attempt',
-    );
-    this.#finish(
-      claimed,
-      {
-        kind: 'attempted',
-        delivery: claimed,
-        attempt: {
-          id: attemptId,
-          delivery_id: claimed.id,
-          message_id: claimed.message_id,
-          endpoint_id: claimed.endpoint_id,
-          attempt: number,
-          started_at: result.startedAt,
-          duration_ms: result.durationMs,
-          status_code: result.statusCode,
-          error: result.error,
-          response_sealed:
-            result.responseBody === null
-              ? null
-              : this.#deps.envelope.seal(result.responseBody, attemptContext(attemptId)),
-        },
-        outcome: outcome.kind === 'retry' ? { retryAt: outcome.at } : outcome.kind,
-      },
-      outcome.kind === 'retry' ? outcome.at : undefined,
-    );
+    const record = attemptRecord(prepared, result, outcome, this.#deps.envelope);
+    this.#log.info(record.logFields, 'webhook delivery attempt');
+    this.#finish(claimed, record.result, outcome.kind === 'retry' ? outcome.at : undefined);
     if (outcome.kind === 'failed' && outcome.disable !== null) {
-      const slot = this.#slots.get(claimed.endpoint_id);
-      for (const waiting of slot?.waiting.splice(0) ?? [])
+      for (const waiting of this.#slots.takeWaiting(claimed.endpoint_id))
         this.#giveBack(waiting.claimed, 'endpoint_disabled');
       const details = {
         last_status_code: result.statusCode,
@@ -437,20 +269,11 @@ export class DeliveryWorker {
 
   /** A claimed delivery that will not be attempted here: skipped (failed for good) or released. */
   #giveBack(delivery: ClaimedDelivery, reason: 'released' | string): void {
-    this.#leaveSlot(delivery.endpoint_id);
+    if (this.#slots.release(delivery.endpoint_id)) this.#signal.wake();
     this.#finish(
       delivery,
       reason === 'released' ? { kind: 'released', delivery } : { kind: 'skipped', delivery, reason },
     );
-  }
-
-  /** A delivery stops waiting or being in flight for its endpoint. */
-  #leaveSlot(endpointId: string): void {
-    const slot = this.#slots.get(endpointId);
-    if (!slot) return;
-    // Down to one round: a claim would now take a round's worth for this endpoint.
-    if (slot.queued-- === this.#deps.config.endpointConcurrency + 1) this.#signal.wake();
-    if (slot.queued <= 0 && slot.inFlight === 0 && slot.waiting.length === 0) this.#slots.delete(endpointId);
   }
 
   /** Wakes the loop when a retry this instance scheduled comes due (sooner than the next poll). */
@@ -467,32 +290,5 @@ export class DeliveryWorker {
       Math.max(0, at - Date.now()),
     );
     this.#retryTimer.unref();
-  }
-}
-
-function reasonToSkip(
-  delivery: ClaimedDelivery,
-  message: WebhookMessageTable | undefined,
-  endpoint: EndpointForDelivery | undefined,
-  keyCount: number,
-): string | null {
-  if (!message) return 'message_missing';
-  if (!endpoint) return 'endpoint_missing';
-  // Defence in depth for K0: fan-out only ever pairs a message with its own integrator's endpoints.
-  if (endpoint.integrator_id !== message.integrator_id || delivery.integrator_id !== message.integrator_id)
-    return 'integrator_mismatch';
-  if (endpoint.environment !== message.environment) return 'environment_mismatch';
-  if (endpoint.enabled !== 1) return 'endpoint_disabled';
-  if (endpoint.integrator_status !== 'active') return 'integrator_disabled';
-  if (keyCount === 0) return 'no_signing_secret';
-  if (!endpoint.url.startsWith('https://')) return 'url_not_allowed';
-  return null;
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'invalid';
   }
 }

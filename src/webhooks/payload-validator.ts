@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { BoundedCache } from '../cache/bounded-cache.ts';
 import { type FieldError, invalidRequest } from '../http/api-error.ts';
 import { fieldErrors } from '../http/field-errors.ts';
 
@@ -15,7 +16,12 @@ export class PayloadValidator {
   readonly #ajv = addFormats.default(
     new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false, validateSchema: true }),
   );
-  readonly #compiled = new Map<string, ValidateFunction>();
+  // Ajv keeps every schema it compiled until told to forget it; an evicted validator must go from both.
+  readonly #compiled = new BoundedCache<string, ValidateFunction>(CACHE_SIZE, {
+    onEvict: (_key, validate) => {
+      if (typeof validate.schema === 'object') this.#ajv.removeSchema(validate.schema);
+    },
+  });
 
   /** Throws a 400 naming `/schema` when `schema` is not a usable JSON Schema. */
   assertValidSchema(schema: Record<string, unknown>): void {
@@ -39,13 +45,12 @@ export class PayloadValidator {
 
   /** Field errors under `/data` for data that does not match, or an empty list. */
   check(cacheKey: string, schemaJson: string, data: unknown): FieldError[] {
-    let validate = this.#compiled.get(cacheKey);
-    if (!validate) {
-      validate = this.#ajv.compile(withoutId(JSON.parse(schemaJson) as Record<string, unknown>));
-      if (this.#compiled.size >= CACHE_SIZE)
-        this.#compiled.delete(this.#compiled.keys().next().value as string);
-      this.#compiled.set(cacheKey, validate);
-    }
+    const validate =
+      this.#compiled.get(cacheKey) ??
+      this.#compiled.set(
+        cacheKey,
+        this.#ajv.compile(withoutId(JSON.parse(schemaJson) as Record<string, unknown>)),
+      );
     if (validate(data)) return [];
     return fieldErrors(validate.errors ?? [], 'body').map((error) => ({
       field: `/data${error.field === '/' ? '' : error.field}`,
