@@ -5,11 +5,11 @@ import type { Logger } from '../log/logger.ts';
 import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
 import { adminTokenExposure } from './admin-token-exposure.ts';
 import { clientSecretExposure } from './client-secret-exposure.ts';
-import type { Services } from './services.ts';
+import type { DataPathServices } from './services.ts';
 
 /** Starts the data path of one instance on these services: the gateway with its strategies and OAuth's endpoints. */
 export async function startDataPath(
-  services: Services,
+  services: DataPathServices,
   tls: SecureContextOptions,
   logger: Logger,
 ): Promise<RunningGateway> {

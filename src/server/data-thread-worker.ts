@@ -1,41 +1,33 @@
 /**
- * The data path's own thread (started by `data-thread.ts`): loads the instance's config again from
- * the same environment, opens its own services (database connections, Redis, caches), and runs the
- * gateway until its parent says `close`; a `reload` brings a gateway config the parent has read.
- * Its log lines go where the parent's logger writes.
+ * The data path's own thread (started by `data-thread.ts`): takes the configuration and the TLS
+ * pair the parent loaded, opens the data path's own services (database connections, Redis, caches; no webhook
+ * worker), and runs the gateway until its parent says `close`; a `reload` brings a gateway config
+ * the parent has read. Its log lines go where the parent's logger writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type ConfigSource, type LogLevel, loadConfig } from '../config/config.ts';
 import { forwardingDestination } from '../log/forwarded-lines.ts';
 import { createLogger, logDestination } from '../log/logger.ts';
-import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { startDataPath } from './data-path.ts';
-import type { DataThreadMessage } from './data-thread.ts';
-import { createServices } from './services.ts';
-
-export interface DataThreadData {
-  readonly source: ConfigSource;
-  readonly changeChannel: string;
-  readonly logLevel: LogLevel;
-  /** Where the parent's logger writes, when it is a file descriptor this thread can write to as well. */
-  readonly logDescriptor: number | null;
-}
+import type { DataThreadData, FromDataThread, ToDataThread } from './data-thread-protocol.ts';
+import { createDataPathServices } from './services.ts';
+import { configFromThread } from './thread-config.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('data-thread-worker.ts runs as a worker thread');
-const { source, changeChannel, logLevel, logDescriptor } = workerData as DataThreadData;
+const data = workerData as DataThreadData;
+const { changeChannel, logLevel, logDescriptor } = data;
+const tls = { cert: Buffer.from(data.tls.cert), key: Buffer.from(data.tls.key) };
 const logger = createLogger({
   level: logLevel,
   destination: logDescriptor === null ? forwardingDestination(port) : logDestination(logDescriptor),
 });
-const config = loadConfig(source.env, source.cwd);
-const tls = await loadTlsCredentials(config);
-const services = await createServices(config, logger, { changeChannel });
+const config = configFromThread(data.config);
+const services = await createDataPathServices(config, logger, { changeChannel });
 const gateway = await startDataPath(services, tls, logger).catch(async (error: unknown) => {
   await services.close();
   throw error;
 });
-port.on('message', async (message: DataThreadMessage) => {
+port.on('message', async (message: ToDataThread) => {
   if (message.type === 'reload') {
     // The parent read and validated the file; this thread only swaps it in.
     const outcome = await gateway.reload(message.gateway).then(
@@ -45,16 +37,16 @@ port.on('message', async (message: DataThreadMessage) => {
         message: error instanceof Error ? error.message : String(error),
       }),
     );
-    port.postMessage({ type: 'reloaded', id: message.id, outcome } satisfies DataThreadMessage);
+    port.postMessage({ type: 'reloaded', id: message.id, outcome } satisfies FromDataThread);
     return;
   }
   if (message.type !== 'close') return;
   await gateway.close();
   await services.close();
-  port.postMessage({ type: 'closed' } satisfies DataThreadMessage);
+  port.postMessage({ type: 'closed' } satisfies FromDataThread);
 });
 port.postMessage({
   type: 'ready',
   url: gateway.url,
   plainHttpUrl: gateway.plainHttpUrl,
-} satisfies DataThreadMessage);
+} satisfies FromDataThread);

@@ -1,23 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { Config, LogLevel } from '../config/config.ts';
-import { configSource } from '../config/config.ts';
-import type { GatewayConfig } from '../gateway/gateway-config.ts';
 import type { GatewayReloaded, RunningGateway } from '../gateway/start-gateway.ts';
-import { type ForwardedLines, sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
+import { sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
 import type { Logger } from '../log/logger.ts';
-import type { DataThreadData } from './data-thread-worker.ts';
-
-export type DataThreadMessage =
-  | ForwardedLines
-  | { readonly type: 'ready'; readonly url: string; readonly plainHttpUrl: string | null }
-  | { readonly type: 'reload'; readonly id: number; readonly gateway: GatewayConfig }
-  | {
-      readonly type: 'reloaded';
-      readonly id: number;
-      readonly outcome: { ok: true; reloaded: GatewayReloaded } | { ok: false; message: string };
-    }
-  | { readonly type: 'close' }
-  | { readonly type: 'closed' };
+import type { DataThreadData, FromDataThread, ToDataThread } from './data-thread-protocol.ts';
+import { configForThread } from './thread-config.ts';
 
 /**
  * Runs the data path in a worker thread of its own, with its own services, beside the admin API and
@@ -31,12 +18,14 @@ export type DataThreadMessage =
  */
 export async function startDataThread(options: {
   config: Config;
+  tls: { readonly cert: Buffer; readonly key: Buffer };
   logger: Logger;
   changeChannel: string;
 }): Promise<RunningGateway> {
   const { logger } = options;
   const workerData: DataThreadData = {
-    source: configSource(options.config),
+    config: configForThread(options.config),
+    tls: { cert: options.tls.cert, key: options.tls.key },
     changeChannel: options.changeChannel,
     logLevel: logger.level as LogLevel,
     logDescriptor: sharedDescriptorOf(logger),
@@ -50,7 +39,7 @@ export async function startDataThread(options: {
   >();
   let lastReload = 0;
   const ready = new Promise<{ url: string; plainHttpUrl: string | null }>((resolve, reject) => {
-    worker.on('message', (message: DataThreadMessage) => {
+    worker.on('message', (message: FromDataThread) => {
       if (message.type === 'log') writeForwardedLines(logger, message);
       else if (message.type === 'ready') resolve(message);
       else if (message.type === 'reloaded') {
@@ -95,7 +84,7 @@ export async function startDataThread(options: {
       const id = ++lastReload;
       return new Promise((resolve, reject) => {
         reloads.set(id, { resolve, reject });
-        worker.postMessage({ type: 'reload', id, gateway } satisfies DataThreadMessage);
+        worker.postMessage({ type: 'reload', id, gateway } satisfies ToDataThread);
       });
     },
     async close() {
@@ -103,7 +92,7 @@ export async function startDataThread(options: {
       state = 'closing';
       await new Promise<void>((resolve) => {
         onClosed = resolve;
-        worker.postMessage({ type: 'close' } satisfies DataThreadMessage);
+        worker.postMessage({ type: 'close' } satisfies ToDataThread);
       });
       await worker.terminate();
     },

@@ -75,10 +75,12 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     });
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
     await ensureSigningKey(services.oauth);
-    const data = await startDataThread({ config, logger, changeChannel }).catch(async (error: unknown) => {
-      await admin.close();
-      throw error;
-    });
+    const data = await startDataThread({ config, tls, logger, changeChannel }).catch(
+      async (error: unknown) => {
+        await admin.close();
+        throw error;
+      },
+    );
     services.oauth.audience.useDataUrl(data.url);
     gatewayReloader.attach(data);
     const urlOf = (address: AddressInfo) =>

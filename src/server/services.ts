@@ -16,8 +16,11 @@ import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 
-/** Everything the listeners and the CLI work with, wired once (the composition root). */
-export interface Services {
+/**
+ * What the data path works with (`data-path.ts`): storage, the change bus, credentials and OAuth.
+ * The data path's thread builds only these (`createDataPathServices`).
+ */
+export interface DataPathServices {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: Database;
@@ -26,14 +29,19 @@ export interface Services {
   readonly envelope: Envelope;
   readonly changes: ChangeBus;
   readonly audit: AuditLog;
-  readonly integrators: IntegratorService;
   readonly keys: KeyService;
   readonly credentials: CredentialVerifier;
   readonly adminTokens: AdminTokenService;
   readonly securityEvents: SecurityEvents;
-  readonly webhooks: Webhooks;
   readonly oauth: OAuth;
   close(): Promise<void>;
+}
+
+/** Everything the listeners and the CLI work with, wired once (the composition root). */
+export interface Services extends DataPathServices {
+  readonly integrators: IntegratorService;
+  /** `close` may be called before `Services.close`, which then does not close them again. */
+  readonly webhooks: Webhooks;
 }
 
 export interface ServicesOptions {
@@ -44,11 +52,42 @@ export interface ServicesOptions {
   readonly changeChannel?: string;
 }
 
+/** The services of the main thread and the CLI: the data path's, the integrators and webhooks. */
 export async function createServices(
   config: Config,
   logger: Logger,
   options: ServicesOptions = {},
 ): Promise<Services> {
+  const core = await createDataPathServices(config, logger, options);
+  const { database, audit, changes, envelope, securityEvents } = core;
+  const built = createWebhooks({
+    config: config.webhooks,
+    database,
+    audit,
+    envelope,
+    securityEvents,
+    logger,
+  });
+  // Closed once, whoever asks first: `gatehouse.ts` stops deliveries before the data path drains.
+  let webhooksClosing: Promise<void> | undefined;
+  const webhooks: Webhooks = { ...built, close: () => (webhooksClosing ??= built.close()) };
+  return {
+    ...core,
+    integrators: new IntegratorService({ db: database.db, audit, changes }),
+    webhooks,
+    async close() {
+      await webhooks.close();
+      await core.close();
+    },
+  };
+}
+
+/** Opens storage and wires what the data path needs, and nothing it does not (no webhook worker). */
+export async function createDataPathServices(
+  config: Config,
+  logger: Logger,
+  options: ServicesOptions = {},
+): Promise<DataPathServices> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
   let redis: Redis | null = null;
@@ -78,7 +117,6 @@ export async function createServices(
     envelope,
     changes,
     audit,
-    integrators: new IntegratorService({ db, audit, changes }),
     keys: new KeyService({ db, audit, changes, hasher, keyPrefix }),
     credentials: new CredentialVerifier({
       db,
@@ -91,7 +129,6 @@ export async function createServices(
     adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
     securityEvents,
     oauth: createOAuth({ config, db, audit, changes, envelope, hasher, logger }),
-    webhooks: createWebhooks({ config: config.webhooks, database, audit, envelope, securityEvents, logger }),
     async close() {
       await securityEvents.flush();
       await changes.close();

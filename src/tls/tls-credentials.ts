@@ -2,7 +2,6 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { reasonOf, StartupError } from '../config/startup-error.ts';
-import { ensureDevelopmentCertificate } from './development-certificate.ts';
 
 export interface TlsCredentials {
   readonly cert: Buffer;
@@ -20,6 +19,9 @@ export async function loadTlsCredentials(config: Config): Promise<TlsCredentials
     checkPair(cert, key, certFile, keyFile);
     return { cert, key, developmentCaFile: null };
   }
+  // Imported here, not at the top: the certificate generator pulls in reflect-metadata (which patches
+  // the global Reflect) and tsyringe, which a deployment with its own certificate never needs.
+  const { ensureDevelopmentCertificate } = await import('./development-certificate.ts');
   const dev = await ensureDevelopmentCertificate(config.dataDir).catch((error: unknown) => {
     throw new StartupError(
       `cannot keep the development certificate in ${config.dataDir} (GATEHOUSE_DATA_DIR): ${reasonOf(error)}; set GATEHOUSE_DATA_DIR to a directory this user can write, or give GATEHOUSE_TLS_CERT_FILE and GATEHOUSE_TLS_KEY_FILE`,
