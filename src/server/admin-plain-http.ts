@@ -1,8 +1,8 @@
 import type { AdminApp } from '../admin/admin-app.ts';
-import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
 import { createClientAddressResolver } from '../gateway/client-address.ts';
 import { createExposureHandler } from '../gateway/exposed-credential.ts';
 import { createPlainHttpRefusal } from '../gateway/plain-http-listener.ts';
+import { createApiKeyStrategy } from '../keys/api-key-strategy.ts';
 import type { Logger } from '../log/logger.ts';
 import { acceptPlainHttp } from '../net/plain-http-on-tls-port.ts';
 import { createAccessTokenStrategy } from '../oauth/access-token-strategy.ts';

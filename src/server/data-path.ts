@@ -1,6 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
-import { createApiKeyStrategy } from '../gateway/api-key-strategy.ts';
 import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
+import { createApiKeyStrategy } from '../keys/api-key-strategy.ts';
 import type { Logger } from '../log/logger.ts';
 import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
 import { adminTokenExposure } from './admin-token-exposure.ts';

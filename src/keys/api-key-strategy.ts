@@ -1,14 +1,20 @@
 import type { Actor } from '../audit/audit-log.ts';
-import { MARKER_ENVIRONMENT } from '../keys/api-key.ts';
-import type { KeyService } from '../keys/key-service.ts';
+import type {
+  AuthContext,
+  AuthFailure,
+  AuthOutcome,
+  AuthStrategy,
+  Caller,
+} from '../gateway/auth-strategy.ts';
+import { misplacedCredentialFailure, wrongEnvironmentFailure } from '../gateway/credential-guidance.ts';
+import { MARKER_ENVIRONMENT } from './api-key.ts';
+import type { KeyService } from './key-service.ts';
 import type {
   CredentialVerifier,
   VerifiedCredential,
   VerifyFailureReason,
   VerifyResult,
-} from '../keys/verify-credential.ts';
-import type { AuthContext, AuthFailure, AuthOutcome, AuthStrategy, Caller } from './auth-strategy.ts';
-import { misplacedCredentialFailure, wrongEnvironmentFailure } from './credential-guidance.ts';
+} from './verify-credential.ts';
 
 const FAILURES: Readonly<Record<VerifyFailureReason, AuthFailure>> = {
   malformed: {
