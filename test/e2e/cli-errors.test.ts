@@ -45,41 +45,33 @@ describe('what the gatehouse CLI says when something is wrong', () => {
     assert.deepEqual(fields, ['  /integrator_id: no integrator has this id']);
   });
 
-  it('a loopback webhook URL is refused naming GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', async () => {
+  /** `webhooks endpoints create` for a new integrator, as a user would type it. */
+  const createEndpoint = async (name: string, url: string) => {
     const integrator = JSON.parse(
-      (await gatehouse('integrators', 'create', '--name', 'Hooks', '--json')).stdout,
+      (await gatehouse('integrators', 'create', '--name', name, '--json')).stdout,
     );
-    const result = await gatehouse(
+    return gatehouse(
       'webhooks',
       'endpoints',
       'create',
       '--integrator',
       integrator.id,
       '--url',
-      'https://127.0.0.1:8443/hook',
+      url,
       '--event-type',
       'build.finished',
     );
+  };
+
+  it('a loopback webhook URL is refused naming GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', async () => {
+    const result = await createEndpoint('Hooks', 'https://127.0.0.1:8443/hook');
     assert.equal(result.code, 1);
     assert.match(result.stderr, /set GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=1 \(refused in production mode\)/);
     assert.match(result.stderr, /\n {2}\/url: must not point at a loopback address\n/);
   });
 
   it('a webhook host that does not resolve is named, and a reserved .example name is called one', async () => {
-    const integrator = JSON.parse(
-      (await gatehouse('integrators', 'create', '--name', 'Acme', '--json')).stdout,
-    );
-    const result = await gatehouse(
-      'webhooks',
-      'endpoints',
-      'create',
-      '--integrator',
-      integrator.id,
-      '--url',
-      'https://hooks.acme.example/gatehouse',
-      '--event-type',
-      'build.finished',
-    );
+    const result = await createEndpoint('Acme', 'https://hooks.acme.example/gatehouse');
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,
