@@ -1,0 +1,2 @@
+// The public surface of @gatehouse/client. Nothing here imports server code (../../src).
+export {};
