@@ -7,9 +7,12 @@ import { linkHash } from './audit-chain.ts';
 import { type AuditLogTable, GENESIS_HASH } from './audit-schema.ts';
 import type { IdempotencyClaim } from './change-transaction.ts';
 
-/** Who did something: an admin token, the local CLI, or Gatehouse itself. */
+/**
+ * Who did something: an admin token, the local CLI, Gatehouse itself, or an integrator's credential
+ * acting on itself over the data path (self-rotation; `name` is the credential's kind).
+ */
 export interface Actor {
-  readonly type: 'admin_token' | 'cli' | 'system';
+  readonly type: 'admin_token' | 'cli' | 'system' | 'credential';
   readonly id: string | null;
   readonly name: string;
 }

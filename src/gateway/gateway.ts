@@ -89,6 +89,23 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const endings = createRequestEndings(log, logger);
   const { refuse } = endings;
 
+  /** A Gatehouse endpoint for authenticated callers: held to the caller's rate limit, then served. */
+  async function serveAuthenticated(
+    route: PublicRoute,
+    caller: Caller,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+  ): Promise<void> {
+    const policy = credentialPolicyOf(caller);
+    if (policy !== null) {
+      let decision = limiter.take(caller.credentialId, policy, Date.now());
+      if (decision instanceof Promise) decision = await decision;
+      if (!decision.allowed) return endings.rateLimited(res, record, policy, decision);
+    }
+    publicRoutes.serve(route, req, res, record, caller);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = req.url ?? '';
     const receivedPathEnd = requestPathLength(received);
@@ -138,7 +155,8 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
     }
-    if (publicRoute !== undefined) return publicRoutes.serve(publicRoute, req, res, record);
+    if (publicRoute !== undefined && publicRoute.authenticated !== true)
+      return publicRoutes.serve(publicRoute, req, res, record);
 
     const presence = presentedCredential(headers);
     if (presence.kind === 'none')
@@ -165,6 +183,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
     const caller = outcome.caller;
     record.caller = caller;
+    if (publicRoute !== undefined) return serveAuthenticated(publicRoute, caller, req, res, record);
 
     const upstream = upstreams.for(caller.environment);
     if (upstream === null)
