@@ -65,7 +65,9 @@ test('a replayed id is refused; another receiver with its own secret is not affe
   await verifyWebhook(body, headers, secret);
   assert.equal(await refusal(verifyWebhook(body, headers, secret)), 'replayed');
   const other = newSecret();
-  assert.ok(await verifyWebhook(body, signedHeaders([other], body, { id: headers['webhook-id'] }), other));
+  assert.ok(
+    await verifyWebhook(body, signedHeaders([other], body, { id: headers['webhook-id'] as string }), other),
+  );
   assert.ok(await verifyWebhook(body, headers, secret, { replayCache: false }));
 });
 
