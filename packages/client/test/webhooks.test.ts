@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { MemoryReplayCache, verifyWebhook, WebhookVerificationError } from '../src/webhooks/index.ts';
 import { newId, newSecret, nowSeconds, signedHeaders } from './webhooks-fixtures.ts';
@@ -116,6 +117,10 @@ test('the simple scheme checks the hex HMAC of the body in the chosen header', a
 test('Web Headers objects work as well as node:http header records', async () => {
   const secret = newSecret();
   assert.ok(await verifyWebhook(body, new Headers(signedHeaders([secret], body)), secret));
+  const mixedCase = Object.fromEntries(
+    Object.entries(signedHeaders([secret], body)).map(([k, v]) => [k.toUpperCase(), v]),
+  );
+  assert.ok(await verifyWebhook(body, mixedCase, secret));
 });
 
 test('messages signed by the official standardwebhooks package verify', async () => {
@@ -147,4 +152,23 @@ test('the memory replay cache forgets expired ids and stays within its bound', (
   assert.ok(cache.size <= 3);
   cache.forget('e');
   assert.equal(cache.remember('e', 9000), true);
+});
+
+test('property: every signed body verifies, and flipping any one byte of it is refused', async () => {
+  const secret = newSecret();
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(), async (bytes, at) => {
+      const text = JSON.stringify({ data: Buffer.from(bytes).toString('base64') });
+      const headers = signedHeaders([secret], text);
+      assert.ok(await verifyWebhook(text, headers, secret, { replayCache: false }));
+      const flipped = Buffer.from(text);
+      const index = at % flipped.length;
+      flipped[index] = (flipped[index] as number) ^ 0x01;
+      assert.equal(
+        await refusal(verifyWebhook(flipped, headers, secret, { replayCache: false })),
+        'invalid_signature',
+      );
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -146,7 +146,10 @@ export function headerOf(headers: WebhookHeaders, name: string): string | undefi
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined;
   }
-  const value = (headers as Record<string, string | readonly string[] | undefined>)[name.toLowerCase()];
+  const record = headers as Record<string, string | readonly string[] | undefined>;
+  const lower = name.toLowerCase();
+  // node:http lower-cases names; a hand-built record may not.
+  const value = record[lower] ?? Object.entries(record).find(([key]) => key.toLowerCase() === lower)?.[1];
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : value.join(', ');
 }
