@@ -48,7 +48,9 @@ async function listen(options: ListenOptions): Promise<void> {
   const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
   try {
     await new Promise<void>((ready, fail) => {
-      server.once('error', fail);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        fail(new Error(`cannot listen on 127.0.0.1:${options.port} (${error.code ?? 'error'})`)),
+      );
       server.listen(Number(options.port), '127.0.0.1', ready);
     });
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
