@@ -41,6 +41,8 @@ export function registerListenCommand(webhooks: Command): void {
 }
 
 async function listen(options: ListenOptions): Promise<void> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0-65535');
   const client = createAdminClient(process.env);
   const dataDir = resolve(process.env.GATEHOUSE_DATA_DIR ?? './data');
   const tls = await ensureDevelopmentCertificate(dataDir);
@@ -51,7 +53,7 @@ async function listen(options: ListenOptions): Promise<void> {
       server.once('error', (error: NodeJS.ErrnoException) =>
         fail(new Error(`cannot listen on 127.0.0.1:${options.port} (${error.code ?? 'error'})`)),
       );
-      server.listen(Number(options.port), '127.0.0.1', ready);
+      server.listen(port, '127.0.0.1', ready);
     });
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const eventTypes = options.eventType ?? (await allEventTypes(client));
