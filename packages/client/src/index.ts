@@ -1,2 +1,2 @@
 // The public surface of @gatehouse/client. Nothing here imports server code (../../src).
-export {};
+export * from './webhooks/index.ts';
