@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type Config, loadConfig } from '../src/config/config.ts';
+import { type Config, loadConfig } from '../src/server/config.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createServices, type Services } from '../src/server/services.ts';
 

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { Agent, request } from 'undici';
-import { loadConfig } from '../src/config/config.ts';
+import { loadConfig } from '../src/server/config.ts';
 import { createLogger, logDestination } from '../src/log/logger.ts';
 import { createServices } from '../src/server/services.ts';
 import { ensureDevelopmentCertificate } from '../src/tls/development-certificate.ts';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/config.ts';
+import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../log/logger.ts';
 import type { Services } from '../server/services.ts';
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError } from '../config/config.ts';
+import { loadConfig } from '../server/config.ts';
 import { isStartupError } from '../config/startup-error.ts';
 import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
 import type { RunningGatehouse } from '../server/gatehouse.ts';

@@ -3,7 +3,7 @@ import { createServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import type { BaseConfig } from '../config/config.ts';
 import { listenFailure } from '../config/startup-error.ts';
 import type { Redis } from '../db/redis.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
@@ -27,7 +27,7 @@ import { planReload } from './restart-only-settings.ts';
 import { Upstreams } from './upstreams.ts';
 
 export interface GatewayOptions {
-  readonly config: Config;
+  readonly config: BaseConfig & { readonly gateway: GatewayConfig };
   readonly tls: SecureContextOptions;
   readonly logger: Logger;
   /** Tried in order for every presented credential (API keys first; OAuth adds its own). */

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import type { Config } from '../config/config.ts';
+import type { BaseConfig } from '../config/config.ts';
+import type { OAuthConfig } from './oauth-config.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Redis } from '../db/redis.ts';
@@ -25,6 +26,9 @@ import { RevokedTokens } from './revoked-tokens.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 
+/** The configuration OAuth reads: the base settings and its own section. */
+export type OAuthHostConfig = BaseConfig & { readonly oauth: OAuthConfig };
+
 /** The OAuth authorization server (K6): clients, signing keys, tokens and revocations. */
 export interface OAuth {
   readonly clients: ClientService;
@@ -36,7 +40,7 @@ export interface OAuth {
 }
 
 export interface OAuthDeps {
-  readonly config: Config;
+  readonly config: OAuthHostConfig;
   readonly db: Kysely<Schema>;
   readonly audit: AuditLog;
   readonly changes: ChangeBus;
@@ -95,7 +99,7 @@ export async function ensureSigningKey(oauth: OAuth): Promise<void> {
  */
 export function oauthDataPath(
   oauth: OAuth,
-  deps: { config: Config; redis: Redis | null; securityEvents: SecurityEvents; logger: Logger },
+  deps: { config: OAuthHostConfig; redis: Redis | null; securityEvents: SecurityEvents; logger: Logger },
 ): { publicRoutes: PublicRoute[]; strategy: AuthStrategy; close(): Promise<void> } {
   const { registry, tokens, revoked, signingKeys, audience } = oauth;
   const limiter: RateLimiter = deps.redis

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { Config, LogLevel } from '../config/config.ts';
+import type { LogLevel } from '../config/config.ts';
+import type { Config } from './config.ts';
 import type { GatewayReloaded, RunningGateway } from '../gateway/start-gateway.ts';
 import { sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
 import type { Logger } from '../log/logger.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config/config.ts';
+import { loadConfig } from '../../src/server/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type RunningGatehouse, startGatehouse } from '../../src/server/gatehouse.ts';
 import { logFile, recordSecret } from '../support/artifacts.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { AuditContext } from '../../src/audit/audit-log.ts';
-import type { Config } from '../../src/config/config.ts';
+import type { Config } from '../../src/server/config.ts';
 import { uuid7 } from '../../src/db/uuid7.ts';
 import type { ApiError } from '../../src/http/api-error.ts';
 import { createLogger } from '../../src/log/logger.ts';

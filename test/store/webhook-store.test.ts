@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuditContext } from '../../src/audit/audit-log.ts';
-import { type Config, loadConfig } from '../../src/config/config.ts';
+import { type Config, loadConfig } from '../../src/server/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createServices, type Services } from '../../src/server/services.ts';
 import { DeliveryQueue } from '../../src/webhooks/delivery-queue.ts';
