@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../db/database.ts';
+import { MIGRATIONS } from '../server/migrations.ts';
 import { ensureDevelopmentCertificate } from '../tls/development-certificate.ts';
 import { loadDevelopmentSecrets } from './development-secrets.ts';
 import { dataDirExposure } from './private-files.ts';
-import { MIGRATIONS } from '../server/migrations.ts';
 
 const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
 

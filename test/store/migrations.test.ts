@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { openDatabase } from '../../src/db/database.ts';
-import { createTestPostgres, POSTGRES_SKIP_MESSAGE } from '../support/postgres.ts';
 import { MIGRATIONS } from '../../src/server/migrations.ts';
+import { createTestPostgres, POSTGRES_SKIP_MESSAGE } from '../support/postgres.ts';
 
 const first = await createTestPostgres();
 
