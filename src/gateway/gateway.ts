@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Environment, RateLimit } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import { clientNetworkOf } from '../net/client-network.ts';
+import type { RateLimit } from '../rate-limit/rate-limiter.ts';
+import {
+  type RateLimiter,
+  type RateLimitPolicy,
+  rateLimitField,
+  rateLimitPolicy,
+} from '../rate-limit/rate-limiter.ts';
+import type { LimitDecision } from '../rate-limit/token-bucket.ts';
 import { type AuthStrategy, authenticate, type Caller } from './auth-strategy.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
@@ -11,7 +19,6 @@ import { IN_FLIGHT_REFUSAL_DETAIL, type InFlightLimits } from './in-flight-limit
 import { presentedCredential } from './presented-credential.ts';
 import type { PublicRoute } from './public-route.ts';
 import { PublicRoutes } from './public-routes.ts';
-import { type RateLimiter, type RateLimitPolicy, rateLimitField, rateLimitPolicy } from './rate-limiter.ts';
 import { credentialsInRequest } from './request-credentials.ts';
 import { createRequestEndings } from './request-endings.ts';
 import { readRequestHeaders } from './request-headers.ts';
@@ -20,7 +27,6 @@ import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
 import { normalizeRequestTarget, requestPathLength } from './request-path.ts';
 import { ROUTE_REFUSALS, RouteTable } from './route-table.ts';
-import type { LimitDecision } from './token-bucket.ts';
 import type { Upstreams } from './upstreams.ts';
 import { readCheckedBody, readWholeBody } from './whole-body.ts';
 
