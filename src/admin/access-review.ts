@@ -2,7 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { withProblems } from '../http/schemas.ts';
-import type { Services } from '../server/services.ts';
+import type { IntegratorService } from '../integrators/integrator-service.ts';
+import type { KeyStore } from '../keys/key-store.ts';
+import type { ClientStore } from '../oauth/client-store.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -15,9 +17,14 @@ interface ReviewRow {
   expires_at?: number | null;
   last_used_at: number | null;
   integrator_id: string;
-  integrator_name: string;
-  integrator_status: string;
   issued_at: unknown;
+}
+
+/** What the report reads: the keys' and clients' stores, and the integrators they belong to. */
+export interface AccessReviewSources {
+  readonly keys: { readonly store: Pick<KeyStore, 'unrevokedForReview'> };
+  readonly clients: { readonly store: Pick<ClientStore, 'unrevokedForReview'> };
+  readonly integrators: Pick<IntegratorService, 'get'>;
 }
 
 const ReviewEntry = Type.Object({
@@ -41,7 +48,7 @@ const ReviewEntry = Type.Object({
  */
 export function registerAccessReviewRoute(
   parent: FastifyInstance,
-  { database }: Pick<Services, 'database'>,
+  { keys, clients, integrators }: AccessReviewSources,
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
@@ -57,75 +64,40 @@ export function registerAccessReviewRoute(
     },
     async () => {
       const now = Date.now();
-      const { db } = database;
-      const keys = await db
-        .selectFrom('api_keys as k')
-        .innerJoin('integrators as i', 'i.id', 'k.integrator_id')
-        .select([
-          'k.id',
-          'k.name',
-          'k.owner',
-          'k.environment',
-          'k.scopes_json',
-          'k.expires_at',
-          'k.last_used_at',
-          'k.integrator_id',
-          'i.name as integrator_name',
-          'i.status as integrator_status',
-          (eb) =>
-            eb
-              .selectFrom('api_key_secrets as s')
-              .select((inner) => inner.fn.max('s.created_at').as('issued'))
-              .whereRef('s.key_id', '=', 'k.id')
-              .as('issued_at'),
-        ])
-        .where('k.revoked_at', 'is', null)
-        .orderBy('k.id')
-        .execute();
-      const clients = await db
-        .selectFrom('oauth_clients as c')
-        .innerJoin('integrators as i', 'i.id', 'c.integrator_id')
-        .select([
-          'c.id',
-          'c.name',
-          'c.environment',
-          'c.scopes_json',
-          'c.last_used_at',
-          'c.integrator_id',
-          'i.name as integrator_name',
-          'i.status as integrator_status',
-          (eb) =>
-            eb
-              .selectFrom('oauth_client_secrets as s')
-              .select((inner) => inner.fn.max('s.created_at').as('issued'))
-              .whereRef('s.client_id', '=', 'c.id')
-              .as('issued_at'),
-        ])
-        .where('c.revoked_at', 'is', null)
-        .orderBy('c.id')
-        .execute();
-      const entry = (type: string, row: ReviewRow) => ({
-        credential_type: type,
-        id: row.id,
-        name: row.name,
-        integrator_id: row.integrator_id,
-        integrator_name: row.integrator_name,
-        owner: row.owner ?? null,
-        environment: row.environment,
-        scopes: JSON.parse(row.scopes_json) as string[],
-        status:
-          row.integrator_status !== 'active'
-            ? 'integrator_disabled'
-            : row.expires_at != null && row.expires_at <= now
-              ? 'expired'
-              : 'active',
-        age_days: Math.floor((now - Number(row.issued_at ?? now)) / DAY_MS),
-        last_used_at: row.last_used_at === null ? null : new Date(row.last_used_at).toISOString(),
-        days_since_last_use: row.last_used_at === null ? null : Math.floor((now - row.last_used_at) / DAY_MS),
-      });
+      const [keyRows, clientRows] = await Promise.all([
+        keys.store.unrevokedForReview(),
+        clients.store.unrevokedForReview(),
+      ]);
+      const owners = new Map<string, { name: string; status: string }>();
+      for (const id of new Set([...keyRows, ...clientRows].map((row) => row.integrator_id))) {
+        owners.set(id, await integrators.get(id));
+      }
+      const entry = (type: string, row: ReviewRow) => {
+        const owner = owners.get(row.integrator_id) as { name: string; status: string };
+        return {
+          credential_type: type,
+          id: row.id,
+          name: row.name,
+          integrator_id: row.integrator_id,
+          integrator_name: owner.name,
+          owner: row.owner ?? null,
+          environment: row.environment,
+          scopes: JSON.parse(row.scopes_json) as string[],
+          status:
+            owner.status !== 'active'
+              ? 'integrator_disabled'
+              : row.expires_at != null && row.expires_at <= now
+                ? 'expired'
+                : 'active',
+          age_days: Math.floor((now - Number(row.issued_at ?? now)) / DAY_MS),
+          last_used_at: row.last_used_at === null ? null : new Date(row.last_used_at).toISOString(),
+          days_since_last_use:
+            row.last_used_at === null ? null : Math.floor((now - row.last_used_at) / DAY_MS),
+        };
+      };
       const data = [
-        ...keys.map((row) => entry('api_key', row)),
-        ...clients.map((row) => entry('oauth_client', row)),
+        ...keyRows.map((row) => entry('api_key', row)),
+        ...clientRows.map((row) => entry('oauth_client', row)),
       ];
       return { generated_at: new Date(now).toISOString(), data };
     },

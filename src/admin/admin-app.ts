@@ -103,12 +103,16 @@ export async function buildAdminApp(
   );
 
   registerIntegratorRoutes(app, services);
-  registerKeyRoutes(app, services);
+  registerKeyRoutes(app, services.keys);
   registerAdminTokenRoutes(app, services);
   registerAuditRoutes(app, services);
   registerSecurityEventRoutes(app, services);
-  registerAccessReviewRoute(app, services);
-  registerOAuthRoutes(app, services);
+  registerAccessReviewRoute(app, {
+    keys: services.keys,
+    clients: services.oauth.clients,
+    integrators: services.integrators,
+  });
+  registerOAuthRoutes(app, services.oauth);
   registerWebhookRoutes(app, services);
   registerGatewayReloadRoute(app, gatewayReloader);
   return app;

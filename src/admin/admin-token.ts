@@ -1,3 +1,4 @@
+import { iso, isoOrNull } from '../credentials/dates.ts';
 import type { AdminTokenTable } from './admin-schema.ts';
 
 export const ADMIN_ROLES = ['auditor', 'admin', 'owner'] as const;
@@ -24,7 +25,6 @@ export interface AdminToken {
 }
 
 export function toAdminToken(row: AdminTokenTable, now = Date.now()): AdminToken {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     id: row.id,
     name: row.name,
@@ -37,10 +37,10 @@ export function toAdminToken(row: AdminTokenTable, now = Date.now()): AdminToken
         : row.expires_at !== null && row.expires_at <= now
           ? 'expired'
           : 'active',
-    created_at: new Date(row.created_at).toISOString(),
+    created_at: iso(row.created_at),
     created_by: row.created_by,
-    last_used_at: iso(row.last_used_at),
-    expires_at: iso(row.expires_at),
-    revoked_at: iso(row.revoked_at),
+    last_used_at: isoOrNull(row.last_used_at),
+    expires_at: isoOrNull(row.expires_at),
+    revoked_at: isoOrNull(row.revoked_at),
   };
 }

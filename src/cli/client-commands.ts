@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
-import type { Page } from '../http/pagination.ts';
 import type { OAuthClient } from '../oauth/oauth-client.ts';
 import type { SigningKeySummary } from '../oauth/signing-keys.ts';
+import {
+  addListCommand,
+  addRevokeCommand,
+  addRotateCommand,
+  addShowCommand,
+  INTEGRATOR_FILTER,
+  secretLines,
+} from './credential-commands.ts';
 import { collect, print, record, runWithClient, table } from './output.ts';
 
 type Issued = OAuthClient & { client_secret: string };
@@ -39,69 +46,32 @@ export function registerClientCommands(program: Command): void {
       }),
     );
 
-  clients
-    .command('list')
-    .description('list OAuth clients, newest first')
-    .option('--integrator <id>', 'only this integrator’s clients')
-    .option('--json', 'print JSON')
-    .action((options) =>
-      runWithClient(async (client) => {
-        const query = new URLSearchParams({ limit: '200' });
-        if (options.integrator) query.set('integrator_id', options.integrator);
-        const page = await client.call<Page<OAuthClient>>('GET', `/admin/v1/clients?${query}`);
-        const columns = ['client_id', 'name', 'environment', 'status', 'scopes', 'last_used_at'];
-        print(page, options, () => table(page.data as unknown as Record<string, unknown>[], columns));
-      }),
-    );
-
-  clients
-    .command('show <id>')
-    .description('show one OAuth client (never its secret)')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const found = await client.call<OAuthClient>('GET', `/admin/v1/clients/${encodeURIComponent(id)}`);
-        print(found, options, () => record(summary(found)));
-      }),
-    );
-
-  clients
-    .command('rotate-secret <id>')
-    .description('issue a new client secret; the current one keeps working for the overlap')
-    .option('--overlap <seconds>', 'how long the current secret keeps working', '86400')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const issued = await client.call<Issued>(
-          'POST',
-          `/admin/v1/clients/${encodeURIComponent(id)}/rotate-secret`,
-          {
-            overlap_seconds: Number(options.overlap),
-          },
-        );
-        print(
-          issued,
-          options,
-          () =>
-            `${record(summary(issued))}\n\nnew client_secret  ${issued.client_secret}\n${ONE_TIME_NOTICE}`,
-        );
-      }),
-    );
-
-  clients
-    .command('revoke <id>')
-    .description('revoke a client and every token it holds')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const revoked = await client.call<OAuthClient>(
-          'POST',
-          `/admin/v1/clients/${encodeURIComponent(id)}/revoke`,
-          {},
-        );
-        print(revoked, options, () => record(summary(revoked)));
-      }),
-    );
+  addListCommand(clients, {
+    description: 'list OAuth clients, newest first',
+    path: '/admin/v1/clients',
+    columns: ['client_id', 'name', 'environment', 'status', 'scopes', 'last_used_at'],
+    filters: [INTEGRATOR_FILTER('clients')],
+    limit: { fixed: '200' },
+  });
+  addShowCommand(clients, {
+    description: 'show one OAuth client (never its secret)',
+    path: '/admin/v1/clients',
+    summary,
+  });
+  addRotateCommand<Issued>(clients, {
+    command: 'rotate-secret <id>',
+    description: 'issue a new client secret; the current one keeps working for the overlap',
+    overlapHelp: 'how long the current secret keeps working',
+    path: (id) => `/admin/v1/clients/${id}/rotate-secret`,
+    text: (issued) =>
+      `${record(summary(issued))}\n\nnew client_secret  ${issued.client_secret}\n${ONE_TIME_NOTICE}`,
+  });
+  addRevokeCommand(clients, {
+    description: 'revoke a client and every token it holds',
+    path: '/admin/v1/clients',
+    withReason: false,
+    summary,
+  });
 
   const signingKeys = program.command('signing-keys').description('access token signing keys');
 
@@ -139,7 +109,7 @@ function summary(client: OAuthClient): Record<string, unknown> {
     scopes: client.scopes,
     allowed_ips: client.allowed_ips,
     token_ttl_seconds: client.token_ttl_seconds,
-    secrets: client.secrets.map((s) => `${s.hint} (until ${s.expires_at ?? 'revoked'})`),
+    secrets: secretLines(client.secrets, 'revoked'),
     last_used_at: client.last_used_at,
     created_at: client.created_at,
   };

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
-import type { Page } from '../http/pagination.ts';
 import type { ApiKey } from '../keys/api-key.ts';
-import { collect, print, record, runWithClient, table } from './output.ts';
+import {
+  addListCommand,
+  addRevokeCommand,
+  addRotateCommand,
+  addShowCommand,
+  ENVIRONMENT_FILTER,
+  INTEGRATOR_FILTER,
+  secretLines,
+} from './credential-commands.ts';
+import { collect, print, record, runWithClient } from './output.ts';
 
 type Issued = ApiKey & { key: string };
 const COLUMNS = ['id', 'name', 'environment', 'status', 'scopes', 'integrator_id', 'last_used_at'];
@@ -38,69 +46,35 @@ export function registerKeyCommands(program: Command): void {
       }),
     );
 
-  keys
-    .command('list')
-    .description('list API keys, newest first')
-    .option('--integrator <id>', 'only this integrator’s keys')
-    .option('--environment <env>', 'production or sandbox')
-    .option('--status <status>', 'active or revoked')
-    .option('--limit <n>', 'page size', '50')
-    .option('--json', 'print JSON')
-    .action((options) =>
-      runWithClient(async (client) => {
-        const query = new URLSearchParams({ limit: options.limit });
-        if (options.integrator) query.set('integrator_id', options.integrator);
-        if (options.environment) query.set('environment', options.environment);
-        if (options.status) query.set('status', options.status);
-        const page = await client.call<Page<ApiKey>>('GET', `/admin/v1/keys?${query}`);
-        print(page, options, () => table(page.data as unknown as Record<string, unknown>[], COLUMNS));
-      }),
-    );
-
-  keys
-    .command('show <id>')
-    .description('show one API key (never its secret)')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const key = await client.call<ApiKey>('GET', `/admin/v1/keys/${encodeURIComponent(id)}`);
-        print(key, options, () => record(summary(key)));
-      }),
-    );
-
-  keys
-    .command('rotate <id>')
-    .description('issue a new secret; the current one keeps working for the overlap')
-    .option('--overlap <seconds>', 'how long the current secret keeps working', '86400')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const issued = await client.call<Issued>('POST', `/admin/v1/keys/${encodeURIComponent(id)}/rotate`, {
-          overlap_seconds: Number(options.overlap),
-        });
-        print(
-          issued,
-          options,
-          () => `${record(summary(issued))}\n\nnew key  ${issued.key}\n${ONE_TIME_NOTICE}`,
-        );
-      }),
-    );
-
-  keys
-    .command('revoke <id>')
-    .description('revoke an API key at once')
-    .option('--reason <text>', 'why, for the audit trail')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const key = await client.call<ApiKey>(
-          'POST',
-          `/admin/v1/keys/${encodeURIComponent(id)}/revoke`,
-          options.reason ? { reason: options.reason } : {},
-        );
-        print(key, options, () => record(summary(key)));
-      }),
-    );
+  addListCommand(keys, {
+    description: 'list API keys, newest first',
+    path: '/admin/v1/keys',
+    columns: COLUMNS,
+    filters: [
+      INTEGRATOR_FILTER('keys'),
+      ENVIRONMENT_FILTER,
+      { flag: '--status <status>', help: 'active or revoked', param: 'status' },
+    ],
+    limit: { option: '50' },
+  });
+  addShowCommand(keys, {
+    description: 'show one API key (never its secret)',
+    path: '/admin/v1/keys',
+    summary,
+  });
+  addRotateCommand<Issued>(keys, {
+    command: 'rotate <id>',
+    description: 'issue a new secret; the current one keeps working for the overlap',
+    overlapHelp: 'how long the current secret keeps working',
+    path: (id) => `/admin/v1/keys/${id}/rotate`,
+    text: (issued) => `${record(summary(issued))}\n\nnew key  ${issued.key}\n${ONE_TIME_NOTICE}`,
+  });
+  addRevokeCommand(keys, {
+    description: 'revoke an API key at once',
+    path: '/admin/v1/keys',
+    withReason: true,
+    summary,
+  });
 }
 
 function summary(key: ApiKey): Record<string, unknown> {
@@ -113,7 +87,7 @@ function summary(key: ApiKey): Record<string, unknown> {
     scopes: key.scopes,
     allowed_ips: key.allowed_ips,
     expires_at: key.expires_at,
-    secrets: key.secrets.map((s) => `${s.hint} (until ${s.expires_at ?? 'revoked'})`),
+    secrets: secretLines(key.secrets, 'revoked'),
     last_used_at: key.last_used_at,
     created_at: key.created_at,
   };

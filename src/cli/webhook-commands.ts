@@ -4,6 +4,14 @@ import type { EventType } from '../webhooks/event-type.ts';
 import type { WebhookEndpoint } from '../webhooks/webhook-endpoint.ts';
 import type { WebhookAttempt, WebhookDelivery } from '../webhooks/webhook-message.ts';
 import type { AdminClient } from './admin-client.ts';
+import {
+  addListCommand,
+  addRotateCommand,
+  addShowCommand,
+  ENVIRONMENT_FILTER,
+  INTEGRATOR_FILTER,
+  secretLines,
+} from './credential-commands.ts';
 import { collect, countOf, print, record, runWithClient, table } from './output.ts';
 import { registerListenCommand } from './webhook-listen.ts';
 
@@ -35,38 +43,19 @@ export function registerWebhookCommands(program: Command): void {
   registerListenCommand(webhooks);
   const endpoints = webhooks.command('endpoints').description('webhook endpoints (list by default)');
 
-  endpoints
-    .command('list', { isDefault: true })
-    .description('list webhook endpoints, newest first')
-    .option('--integrator <id>', 'only this integrator’s endpoints')
-    .option('--environment <env>', 'production or sandbox')
-    .option('--limit <n>', 'page size', '50')
-    .option('--json', 'print JSON')
-    .action((options) =>
-      runWithClient(async (client) => {
-        const query = new URLSearchParams({ limit: options.limit });
-        if (options.integrator) query.set('integrator_id', options.integrator);
-        if (options.environment) query.set('environment', options.environment);
-        const page = await client.call<Page<WebhookEndpoint>>('GET', `/admin/v1/webhook-endpoints?${query}`);
-        print(page, options, () =>
-          table(page.data as unknown as Record<string, unknown>[], ENDPOINT_COLUMNS),
-        );
-      }),
-    );
-
-  endpoints
-    .command('show <id>')
-    .description('show one endpoint (never its secret)')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const endpoint = await client.call<WebhookEndpoint>(
-          'GET',
-          `/admin/v1/webhook-endpoints/${encodeURIComponent(id)}`,
-        );
-        print(endpoint, options, () => record(summary(endpoint)));
-      }),
-    );
+  addListCommand(endpoints, {
+    description: 'list webhook endpoints, newest first',
+    path: '/admin/v1/webhook-endpoints',
+    columns: ENDPOINT_COLUMNS,
+    filters: [INTEGRATOR_FILTER('endpoints'), ENVIRONMENT_FILTER],
+    limit: { option: '50' },
+    isDefault: true,
+  });
+  addShowCommand(endpoints, {
+    description: 'show one endpoint (never its secret)',
+    path: '/admin/v1/webhook-endpoints',
+    summary,
+  });
 
   endpoints
     .command('create')
@@ -166,21 +155,13 @@ export function registerWebhookCommands(program: Command): void {
       }),
     );
 
-  webhooks
-    .command('rotate-secret <endpoint-id>')
-    .description('issue a new signing secret; the current one keeps signing for the overlap')
-    .option('--overlap <seconds>', 'how long both secrets sign', '86400')
-    .option('--json', 'print JSON')
-    .action((id: string, options) =>
-      runWithClient(async (client) => {
-        const issued = await client.call<Issued>(
-          'POST',
-          `/admin/v1/webhook-endpoints/${encodeURIComponent(id)}/rotate-secret`,
-          { overlap_seconds: Number(options.overlap) },
-        );
-        print(issued, options, () => issuedText(issued));
-      }),
-    );
+  addRotateCommand<Issued>(webhooks, {
+    command: 'rotate-secret <endpoint-id>',
+    description: 'issue a new signing secret; the current one keeps signing for the overlap',
+    overlapHelp: 'how long both secrets sign',
+    path: (id) => `/admin/v1/webhook-endpoints/${id}/rotate-secret`,
+    text: issuedText,
+  });
 }
 
 async function replay(
@@ -222,7 +203,7 @@ function summary(endpoint: WebhookEndpoint): Record<string, unknown> {
     signing_scheme: endpoint.signing_scheme,
     signature_header: endpoint.signature_header,
     public_key: endpoint.public_key,
-    secrets: endpoint.secrets.map((s) => `${s.hint} (until ${s.expires_at ?? 'rotated'})`),
+    secrets: secretLines(endpoint.secrets, 'rotated'),
     failing_since: endpoint.failing_since,
     created_at: endpoint.created_at,
   };

@@ -1,3 +1,5 @@
+import { iso, isoOrNull } from '../credentials/dates.ts';
+import { liveSecrets } from '../credentials/rotating-secrets.ts';
 import type { Environment } from '../environments/environment.ts';
 import type { RateLimit } from '../rate-limit/rate-limiter.ts';
 import type { ApiKeySecretTable, ApiKeyTable } from './key-schema.ts';
@@ -61,8 +63,6 @@ export interface ApiKey extends KeyInput {
  */
 export const IMMUTABLE_KEY_FIELDS = ['id', 'integrator_id', 'environment', 'created_at'] as const;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export interface SecretSummary {
   id: string;
   hint: string;
@@ -75,14 +75,12 @@ export function activeSecrets(
   secrets: readonly { id: string; hint: string; created_at: number; expires_at: number | null }[],
   now: number,
 ): SecretSummary[] {
-  return secrets
-    .filter((s) => s.expires_at === null || s.expires_at > now)
-    .map((s) => ({
-      id: s.id,
-      hint: s.hint,
-      created_at: new Date(s.created_at).toISOString(),
-      expires_at: iso(s.expires_at),
-    }));
+  return liveSecrets(secrets, now).map((s) => ({
+    id: s.id,
+    hint: s.hint,
+    created_at: iso(s.created_at),
+    expires_at: isoOrNull(s.expires_at),
+  }));
 }
 
 export function toApiKey(row: ApiKeyTable, secrets: readonly ApiKeySecretTable[], now = Date.now()): ApiKey {
@@ -94,7 +92,7 @@ export function toApiKey(row: ApiKeyTable, secrets: readonly ApiKeySecretTable[]
     environment: row.environment as Environment,
     scopes: JSON.parse(row.scopes_json) as string[],
     allowed_ips: JSON.parse(row.allowed_ips_json) as string[],
-    expires_at: iso(row.expires_at),
+    expires_at: isoOrNull(row.expires_at),
     metadata: JSON.parse(row.metadata_json) as Record<string, unknown>,
     usage_limit:
       row.usage_remaining === null
@@ -114,12 +112,12 @@ export function toApiKey(row: ApiKeyTable, secrets: readonly ApiKeySecretTable[]
           ? 'expired'
           : 'active',
     secrets: row.revoked_at !== null ? [] : activeSecrets(secrets, now),
-    revoked_at: iso(row.revoked_at),
+    revoked_at: isoOrNull(row.revoked_at),
     revoked_reason: row.revoked_reason,
-    last_used_at: iso(row.last_used_at),
+    last_used_at: isoOrNull(row.last_used_at),
     version: row.version,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }
 

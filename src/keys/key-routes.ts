@@ -5,7 +5,6 @@ import { respondToChange } from '../admin/change-response.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
-import type { Services } from '../server/services.ts';
 import { IMMUTABLE_KEY_FIELDS } from './api-key.ts';
 import {
   ApiKeySchema,
@@ -16,12 +15,12 @@ import {
   RevokeKeyBody,
   RotateKeyBody,
 } from './key-schemas.ts';
-import { DEFAULT_OVERLAP_SECONDS } from './key-service.ts';
+import { DEFAULT_OVERLAP_SECONDS, type KeyService } from './key-service.ts';
 
 const tags = ['API keys'];
 
 /** `/admin/v1/keys`: the API key resource (K1–K3, K5, C3–C5, C8). */
-export function registerKeyRoutes(parent: FastifyInstance, { keys }: Pick<Services, 'keys'>): void {
+export function registerKeyRoutes(parent: FastifyInstance, keys: KeyService): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(

@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { type AuditedChange, applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
+import { hashedSecretRow } from '../credentials/hashed-secret.ts';
+import { type RotatingCredential, RotatingSecrets } from '../credentials/rotating-secrets.ts';
 import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
-import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import type { Page } from '../http/pagination.ts';
 import { requireActiveIntegrator } from '../integrators/require-active-integrator.ts';
 import {
   type ApiKey,
@@ -19,8 +20,11 @@ import {
   type KeyInput,
   toApiKey,
 } from './api-key.ts';
-import { insertHashedSecret, KEY_SECRETS, rotateHashedSecret } from './hashed-secrets.ts';
 import { assertValidKeyInput } from './key-input-checks.ts';
+import { type KeyListFilter, KeyStore } from './key-store.ts';
+
+export { DEFAULT_OVERLAP_SECONDS } from '../credentials/rotating-secrets.ts';
+export type { KeyListFilter } from './key-store.ts';
 
 export interface KeyServiceDeps {
   readonly db: Kysely<Schema>;
@@ -28,12 +32,8 @@ export interface KeyServiceDeps {
   readonly changes: ChangeBus;
   readonly hasher: KeyedHasher;
   readonly keyPrefix: string;
-}
-
-export interface KeyListFilter {
-  integratorId?: string | undefined;
-  environment?: Environment | undefined;
-  status?: 'active' | 'revoked' | undefined;
+  /** The keys' SQL; by default one over `db`. */
+  readonly store?: KeyStore;
 }
 
 /** A key together with its secret: what create and rotate return, once. */
@@ -42,17 +42,29 @@ export interface IssuedKey {
   secret: string;
 }
 
-export const DEFAULT_OVERLAP_SECONDS = 24 * 3600;
-
 /**
  * API keys (K1–K3, K5): create, read, replace, rotate with overlap, revoke. Each change and its audit
  * entry commit in one transaction, then caches everywhere are told to forget what they hold.
  */
-export class KeyService {
+export class KeyService implements RotatingCredential<ApiKey, IssuedKey> {
+  readonly kind = 'api_key';
+  readonly store: KeyStore;
   readonly #deps: KeyServiceDeps;
+  readonly #secrets: RotatingSecrets<ApiKey>;
 
   constructor(deps: KeyServiceDeps) {
     this.#deps = deps;
+    const store = deps.store ?? new KeyStore(deps.db);
+    this.store = store;
+    this.#secrets = new RotatingSecrets<ApiKey>(deps.db, deps.audit, {
+      target: 'api_key',
+      notRotatable: () => new ApiError('key_not_rotatable', 'A revoked key cannot be rotated'),
+      load: (db, id, now) => this.#load(db, id, now),
+      expireLiveSecrets: (db, id, until) => store.expireLiveSecrets(id, until, db),
+      issueSecret: (db, key, now) => this.#issueSecret(db, key.id, key.environment, now),
+      update: (db, before, columns) => store.update(before, columns, db),
+      changed: () => deps.changes.publish('credentials'),
+    });
   }
 
   async create(input: CreateKeyInput, context: AuditContext): Promise<IssuedKey> {
@@ -69,12 +81,10 @@ export class KeyService {
       rate_limit: input.rate_limit ?? null,
     };
     const id = uuid7(now);
-    const secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[input.environment]);
     const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await requireActiveIntegrator(trx, input.integrator_id);
-      await trx
-        .insertInto('api_keys')
-        .values({
+      await this.store.insert(
+        {
           id,
           integrator_id: input.integrator_id,
           environment: input.environment,
@@ -85,9 +95,10 @@ export class KeyService {
           version: 1,
           created_at: now,
           updated_at: now,
-        })
-        .execute();
-      await insertHashedSecret(trx, KEY_SECRETS, id, secret, this.#deps.hasher, now);
+        },
+        trx,
+      );
+      const secret = await this.#issueSecret(trx, id, input.environment, now);
       const key = await this.#load(trx, id, now);
       await this.#deps.audit.append(trx, {
         ...context,
@@ -106,34 +117,8 @@ export class KeyService {
   }
 
   async list(filter: KeyListFilter, limit: number, cursor: string | undefined): Promise<Page<ApiKey>> {
-    let query = this.#deps.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(limit + 1);
-    if (cursor !== undefined) query = query.where('id', '<', decodeCursor<string>(cursor, 'string'));
-    if (filter.integratorId !== undefined) query = query.where('integrator_id', '=', filter.integratorId);
-    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
-    if (filter.status === 'revoked') query = query.where('revoked_at', 'is not', null);
-    if (filter.status === 'active') query = query.where('revoked_at', 'is', null);
-    const rows = await query.execute();
-    const ids = rows.map((row) => row.id);
-    const secrets =
-      ids.length === 0
-        ? []
-        : await this.#deps.db.selectFrom('api_key_secrets').selectAll().where('key_id', 'in', ids).execute();
     const now = Date.now();
-    return pageOf(
-      rows,
-      limit,
-      (row) =>
-        toApiKey(
-          row,
-          secrets.filter((s) => s.key_id === row.id),
-          now,
-        ),
-      (row) => row.id,
-    );
+    return this.store.list(filter, limit, cursor, (row, secrets) => toApiKey(row, secrets, now));
   }
 
   /** Replaces every writable field (C4); `expectedVersion` comes from If-Match. */
@@ -145,9 +130,13 @@ export class KeyService {
   ): Promise<ApiKey> {
     const now = Date.now();
     assertValidKeyInput(input, { creating: false, now });
-    return this.#change(id, context, 'key.update', expectedVersion, (trx, before) =>
-      updateVersioned(trx, 'api_keys', before, { ...inputColumns(input, now), updated_at: now }),
-    );
+    return this.#secrets.change(id, {
+      action: 'key.update',
+      context,
+      expectedVersion,
+      apply: (trx, before) =>
+        this.store.update(before, { ...inputColumns(input, now), updated_at: now }, trx),
+    });
   }
 
   /**
@@ -155,80 +144,29 @@ export class KeyService {
    * (never longer than they already would), then stop by themselves (K3).
    */
   async rotate(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedKey> {
-    const now = Date.now();
-    let secret = '';
-    return this.#change(
-      id,
-      context,
-      'key.rotate',
-      undefined,
-      async (trx, before) => {
-        if (before.status === 'revoked')
-          throw new ApiError('key_not_rotatable', 'A revoked key cannot be rotated');
-        secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[before.environment]);
-        await rotateHashedSecret(
-          trx,
-          KEY_SECRETS,
-          id,
-          secret,
-          this.#deps.hasher,
-          now,
-          now + overlapSeconds * 1000,
-        );
-        return updateVersioned(trx, 'api_keys', before, { updated_at: now });
-      },
-      (after) => ({ ...after, overlap_seconds: overlapSeconds }),
-      (key): IssuedKey => ({ key, secret }),
-    );
+    return this.#secrets.rotate(id, overlapSeconds, 'key.rotate', context, (key, secret) => ({
+      key,
+      secret: secret as string,
+    }));
   }
 
   /** Revokes at once (K5): the next request with any of the key's secrets fails, on every instance. */
   async revoke(id: string, reason: string | null, context: AuditContext): Promise<ApiKey> {
-    const now = Date.now();
-    return this.#change(id, context, 'key.revoke', undefined, (trx, before) =>
-      before.status === 'revoked'
-        ? Promise.resolve('unchanged' as const)
-        : updateVersioned(trx, 'api_keys', before, {
-            revoked_at: now,
-            revoked_reason: reason,
-            updated_at: now,
-          }),
-    );
+    return this.#secrets.revoke(id, 'key.revoke', context, (now) => ({
+      revoked_at: now,
+      revoked_reason: reason,
+    }));
   }
 
-  /** A change and its audit entry in one transaction; then every instance's caches forget the key. */
-  async #change<R = ApiKey>(
-    id: string,
-    context: AuditContext,
-    action: string,
-    expectedVersion: number | undefined,
-    apply: AuditedChange<ApiKey>['apply'],
-    recordAfter?: (after: ApiKey) => unknown,
-    result?: (after: ApiKey) => R,
-  ): Promise<R> {
-    const changed = await applyAuditedChange<ApiKey, R>(this.#deps.db, this.#deps.audit, {
-      action,
-      target: { type: 'api_key', id },
-      context,
-      expectedVersion,
-      load: (trx) => this.#load(trx, id, Date.now()),
-      apply,
-      ...(recordAfter ? { recordAfter } : {}),
-      ...(result ? { result } : {}),
-    });
-    this.#deps.changes.publish('credentials');
-    return changed;
+  async #issueSecret(db: Kysely<Schema>, id: string, environment: Environment, now: number): Promise<string> {
+    const secret = generateCredential(this.#deps.keyPrefix, ENVIRONMENT_MARKER[environment]);
+    await this.store.insertSecret({ ...hashedSecretRow(secret, this.#deps.hasher, now), key_id: id }, db);
+    return secret;
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<ApiKey> {
-    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('API key');
-    const secrets = await db
-      .selectFrom('api_key_secrets')
-      .selectAll()
-      .where('key_id', '=', id)
-      .orderBy('id')
-      .execute();
-    return toApiKey(row, secrets, now);
+    const found = await this.store.find(id, db);
+    if (!found) throw notFound('API key');
+    return toApiKey(found.row, found.secrets, now);
   }
 }

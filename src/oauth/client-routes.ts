@@ -3,11 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { auditContextOf } from '../admin/admin-auth.ts';
 import { respondToChange } from '../admin/change-response.ts';
+import { DEFAULT_OVERLAP_SECONDS } from '../credentials/rotating-secrets.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';
-import { DEFAULT_OVERLAP_SECONDS } from '../keys/key-service.ts';
-import type { Services } from '../server/services.ts';
 import {
   ClientListQuery,
   CreateClientBody,
@@ -17,14 +16,17 @@ import {
   RotateClientSecretBody,
   SigningKeySchema,
 } from './client-schemas.ts';
+import type { OAuth } from './oauth.ts';
 import { IMMUTABLE_CLIENT_FIELDS } from './oauth-client.ts';
 
 const tags = ['OAuth clients'];
 
 /** `/admin/v1/clients` (OAuth clients, K6) and `/admin/v1/signing-keys` (token signing keys). */
-export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Services, 'oauth'>): void {
+export function registerOAuthRoutes(
+  parent: FastifyInstance,
+  { clients, signingKeys }: Pick<OAuth, 'clients' | 'signingKeys'>,
+): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { clients, signingKeys } = oauth;
 
   app.post(
     '/admin/v1/clients',
@@ -122,7 +124,7 @@ export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Ser
       return respondToChange(
         request,
         reply,
-        (context) => clients.rotateSecret(request.params.id, overlap, context),
+        (context) => clients.rotate(request.params.id, overlap, context),
         ({ client, secret }) => ({
           etag: etagOf(client.version),
           body: { ...client, client_secret: secret },
@@ -145,7 +147,7 @@ export function registerOAuthRoutes(parent: FastifyInstance, { oauth }: Pick<Ser
       respondToChange(
         request,
         reply,
-        (context) => clients.revoke(request.params.id, context),
+        (context) => clients.revoke(request.params.id, null, context),
         (client) => ({ etag: etagOf(client.version), body: client }),
       ),
   );

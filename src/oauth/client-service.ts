@@ -1,17 +1,19 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { type AuditedChange, applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
+import { hashedSecretRow } from '../credentials/hashed-secret.ts';
+import { type RotatingCredential, RotatingSecrets } from '../credentials/rotating-secrets.ts';
 import { generateCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
-import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import type { Page } from '../http/pagination.ts';
 import { requireActiveIntegrator } from '../integrators/require-active-integrator.ts';
-import { CLIENT_SECRETS, insertHashedSecret, rotateHashedSecret } from '../keys/hashed-secrets.ts';
+import type { Environment } from '../keys/api-key.ts';
 import { assertValidKeyInput } from '../keys/key-input-checks.ts';
+import { ClientStore } from './client-store.ts';
 import {
   CLIENT_SECRET_MARKER,
   type ClientInput,
@@ -28,6 +30,8 @@ export interface ClientServiceDeps {
   readonly changes: ChangeBus;
   readonly hasher: KeyedHasher;
   readonly keyPrefix: string;
+  /** The clients' SQL; by default one over `db`. */
+  readonly store?: ClientStore;
 }
 
 /** A client together with its secret: what create and rotate return, once. */
@@ -40,11 +44,25 @@ export interface IssuedClient {
  * OAuth clients (K6, K3): create, read, replace, rotate the secret with overlap, revoke. Changes and
  * their audit entries commit together; then every instance's caches are told to forget.
  */
-export class ClientService {
+export class ClientService implements RotatingCredential<OAuthClient, IssuedClient> {
+  readonly kind = 'oauth_client';
+  readonly store: ClientStore;
   readonly #deps: ClientServiceDeps;
+  readonly #secrets: RotatingSecrets<OAuthClient>;
 
   constructor(deps: ClientServiceDeps) {
     this.#deps = deps;
+    const store = deps.store ?? new ClientStore(deps.db);
+    this.store = store;
+    this.#secrets = new RotatingSecrets<OAuthClient>(deps.db, deps.audit, {
+      target: 'oauth_client',
+      notRotatable: () => new ApiError('client_revoked', 'A revoked client cannot get a new secret'),
+      load: (db, id, now) => this.#load(db, id, now),
+      expireLiveSecrets: (db, id, until) => store.expireLiveSecrets(id, until, db),
+      issueSecret: (db, client, now) => this.#issueSecret(db, client.id, client.environment, now),
+      update: (db, before, columns) => store.update(before, columns, db),
+      changed: () => deps.changes.publish('credentials'),
+    });
   }
 
   async create(input: CreateClientInput, context: AuditContext): Promise<IssuedClient> {
@@ -59,12 +77,10 @@ export class ClientService {
     };
     assertValidKeyInput(full, { creating: true, now });
     const id = uuid7(now);
-    const secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[input.environment]);
     const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await requireActiveIntegrator(trx, input.integrator_id);
-      await trx
-        .insertInto('oauth_clients')
-        .values({
+      await this.store.insert(
+        {
           id,
           integrator_id: input.integrator_id,
           environment: input.environment,
@@ -74,9 +90,10 @@ export class ClientService {
           version: 1,
           created_at: now,
           updated_at: now,
-        })
-        .execute();
-      await insertHashedSecret(trx, CLIENT_SECRETS, id, secret, this.#deps.hasher, now);
+        },
+        trx,
+      );
+      const secret = await this.#issueSecret(trx, id, input.environment, now);
       const client = await this.#load(trx, id, now);
       await this.#deps.audit.append(trx, {
         ...context,
@@ -99,35 +116,8 @@ export class ClientService {
     limit: number,
     cursor: string | undefined,
   ): Promise<Page<OAuthClient>> {
-    let query = this.#deps.db
-      .selectFrom('oauth_clients')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(limit + 1);
-    if (cursor !== undefined) query = query.where('id', '<', decodeCursor<string>(cursor, 'string'));
-    if (integratorId !== undefined) query = query.where('integrator_id', '=', integratorId);
-    const rows = await query.execute();
-    const ids = rows.map((row) => row.id);
-    const secrets =
-      ids.length === 0
-        ? []
-        : await this.#deps.db
-            .selectFrom('oauth_client_secrets')
-            .selectAll()
-            .where('client_id', 'in', ids)
-            .execute();
     const now = Date.now();
-    return pageOf(
-      rows,
-      limit,
-      (row) =>
-        toOAuthClient(
-          row,
-          secrets.filter((s) => s.client_id === row.id),
-          now,
-        ),
-      (row) => row.id,
-    );
+    return this.store.list(integratorId, limit, cursor, (row, secrets) => toOAuthClient(row, secrets, now));
   }
 
   async replace(
@@ -138,83 +128,45 @@ export class ClientService {
   ): Promise<OAuthClient> {
     const now = Date.now();
     assertValidKeyInput(input, { creating: false, now });
-    return this.#change(id, context, 'oauth_client.update', expectedVersion, (trx, before) =>
-      updateVersioned(trx, 'oauth_clients', before, { ...clientColumns(input), updated_at: now }),
-    );
+    return this.#secrets.change(id, {
+      action: 'oauth_client.update',
+      context,
+      expectedVersion,
+      apply: (trx, before) => this.store.update(before, { ...clientColumns(input), updated_at: now }, trx),
+    });
   }
 
   /** A new secret at once; the current ones keep working until `overlapSeconds` from now (K3). */
-  async rotateSecret(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedClient> {
-    const now = Date.now();
-    let secret = '';
-    return this.#change(
+  async rotate(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedClient> {
+    return this.#secrets.rotate(
       id,
-      context,
+      overlapSeconds,
       'oauth_client.rotate_secret',
-      undefined,
-      async (trx, before) => {
-        if (before.status === 'revoked')
-          throw new ApiError('client_revoked', 'A revoked client cannot get a new secret');
-        secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[before.environment]);
-        await rotateHashedSecret(
-          trx,
-          CLIENT_SECRETS,
-          id,
-          secret,
-          this.#deps.hasher,
-          now,
-          now + overlapSeconds * 1000,
-        );
-        return updateVersioned(trx, 'oauth_clients', before, { updated_at: now });
-      },
-      (after) => ({ ...after, overlap_seconds: overlapSeconds }),
-      (client): IssuedClient => ({ client, secret }),
-    );
-  }
-
-  /** Revokes the client: no new tokens, and its unexpired tokens are refused from now on. */
-  async revoke(id: string, context: AuditContext): Promise<OAuthClient> {
-    const now = Date.now();
-    return this.#change(id, context, 'oauth_client.revoke', undefined, (trx, before) =>
-      before.status === 'revoked'
-        ? Promise.resolve('unchanged' as const)
-        : updateVersioned(trx, 'oauth_clients', before, { revoked_at: now, updated_at: now }),
-    );
-  }
-
-  /** A change and its audit entry in one transaction; then every instance's caches forget the client. */
-  async #change<R = OAuthClient>(
-    id: string,
-    context: AuditContext,
-    action: string,
-    expectedVersion: number | undefined,
-    apply: AuditedChange<OAuthClient>['apply'],
-    recordAfter?: (after: OAuthClient) => unknown,
-    result?: (after: OAuthClient) => R,
-  ): Promise<R> {
-    const changed = await applyAuditedChange<OAuthClient, R>(this.#deps.db, this.#deps.audit, {
-      action,
-      target: { type: 'oauth_client', id },
       context,
-      expectedVersion,
-      load: (trx) => this.#load(trx, id, Date.now()),
-      apply,
-      ...(recordAfter ? { recordAfter } : {}),
-      ...(result ? { result } : {}),
-    });
-    this.#deps.changes.publish('credentials');
-    return changed;
+      (client, secret) => ({
+        client,
+        secret: secret as string,
+      }),
+    );
+  }
+
+  /**
+   * Revokes the client: no new tokens, and its unexpired tokens are refused from now on. Clients keep
+   * no revocation reason; `_reason` is accepted so every credential kind revokes alike.
+   */
+  async revoke(id: string, _reason: string | null, context: AuditContext): Promise<OAuthClient> {
+    return this.#secrets.revoke(id, 'oauth_client.revoke', context, (now) => ({ revoked_at: now }));
+  }
+
+  async #issueSecret(db: Kysely<Schema>, id: string, environment: Environment, now: number): Promise<string> {
+    const secret = generateCredential(this.#deps.keyPrefix, CLIENT_SECRET_MARKER[environment]);
+    await this.store.insertSecret({ ...hashedSecretRow(secret, this.#deps.hasher, now), client_id: id }, db);
+    return secret;
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<OAuthClient> {
-    const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('OAuth client');
-    const secrets = await db
-      .selectFrom('oauth_client_secrets')
-      .selectAll()
-      .where('client_id', '=', id)
-      .orderBy('id')
-      .execute();
-    return toOAuthClient(row, secrets, now);
+    const found = await this.store.find(id, db);
+    if (!found) throw notFound('OAuth client');
+    return toOAuthClient(found.row, found.secrets, now);
   }
 }

@@ -1,3 +1,4 @@
+import { iso, isoOrNull } from '../credentials/dates.ts';
 import type { Environment } from '../environments/environment.ts';
 import { activeSecrets, type SecretSummary } from '../keys/api-key.ts';
 import type { RateLimit } from '../rate-limit/rate-limiter.ts';
@@ -59,7 +60,6 @@ export function toOAuthClient(
   secrets: readonly OAuthClientSecretTable[],
   now = Date.now(),
 ): OAuthClient {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     id: row.id,
     client_id: row.id,
@@ -73,11 +73,11 @@ export function toOAuthClient(
     rate_limit: row.rate_limit_json === null ? null : (JSON.parse(row.rate_limit_json) as RateLimit),
     status: row.revoked_at === null ? 'active' : 'revoked',
     secrets: row.revoked_at !== null ? [] : activeSecrets(secrets, now),
-    revoked_at: iso(row.revoked_at),
-    last_used_at: iso(row.last_used_at),
+    revoked_at: isoOrNull(row.revoked_at),
+    last_used_at: isoOrNull(row.last_used_at),
     version: row.version,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }
 

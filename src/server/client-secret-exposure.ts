@@ -40,7 +40,7 @@ export function clientSecretExposure(registry: ClientRegistry, clients: ClientSe
       return clientOf(registry, credential.value, credential.clientIds ?? []);
     },
     async revokeExposed(_credential, clientId) {
-      return (await clients.revoke(clientId, SYSTEM)).status === 'revoked';
+      return (await clients.revoke(clientId, null, SYSTEM)).status === 'revoked';
     },
   };
 }

@@ -68,7 +68,7 @@ function selfRotation(services: DataPathServices) {
         services.keys.rotate(id, overlap, context).then(({ key, secret }) => ({ ...key, key: secret })),
       oauth_access_token: (id, overlap, context) =>
         services.oauth.clients
-          .rotateSecret(id, overlap, context)
+          .rotate(id, overlap, context)
           .then(({ client, secret }) => ({ ...client, client_secret: secret })),
     },
     { defaultOverlapSeconds: DEFAULT_OVERLAP_SECONDS, maxOverlapSeconds: SELF_ROTATION_MAX_OVERLAP_SECONDS },

@@ -127,7 +127,7 @@ export function registerEndpointRoutes(
       return respondToChange(
         request,
         reply,
-        (context) => endpoints.rotateSecret(request.params.id, overlap, context),
+        (context) => endpoints.rotate(request.params.id, overlap, context),
         ({ endpoint, secret }) => ({ etag: etagOf(endpoint.version), body: { ...endpoint, secret } }),
       );
     },

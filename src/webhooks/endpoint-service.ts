@@ -1,17 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import { applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
+import { type RotatingCredential, RotatingSecrets } from '../credentials/rotating-secrets.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { ApiError, type FieldError, invalidRequest, notFound } from '../http/api-error.ts';
-import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
+import type { Page } from '../http/pagination.ts';
 import { MAX_METADATA_BYTES } from '../http/schemas.ts';
 import { requireActiveIntegrator } from '../integrators/require-active-integrator.ts';
-import type { Environment } from '../keys/api-key.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import { DEFAULT_SIMPLE_HEADER } from './delivery-signer.ts';
+import { type EndpointListFilter, EndpointStore } from './endpoint-store.ts';
 import { checkEndpointUrl, type ResolveAll } from './endpoint-url.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { generateSigningSecret, type SigningScheme } from './signing-secret.ts';
@@ -32,13 +32,11 @@ export interface EndpointServiceDeps {
   readonly securityEvents: SecurityEvents;
   readonly allowPrivateAddresses: boolean;
   readonly resolve?: ResolveAll;
+  /** The endpoints' SQL; by default one over `db`. */
+  readonly store?: EndpointStore;
 }
 
-export interface EndpointListFilter {
-  integratorId?: string | undefined;
-  environment?: Environment | undefined;
-  enabled?: boolean | undefined;
-}
+export type { EndpointListFilter } from './endpoint-store.ts';
 
 /** An endpoint with its new secret: `whsec_…` for HMAC schemes, null for Ed25519 (see `public_key`). */
 export interface IssuedEndpoint {
@@ -46,7 +44,7 @@ export interface IssuedEndpoint {
   secret: string | null;
 }
 
-export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
+export { DEFAULT_OVERLAP_SECONDS as DEFAULT_SECRET_OVERLAP_SECONDS } from '../credentials/rotating-secrets.ts';
 
 const RESERVED_HEADERS = new Set([
   'authorization',
@@ -74,11 +72,25 @@ const SYSTEM_ACTOR: AuditContext = { actor: { type: 'system', id: null, name: 'w
  * own signing secret (sealed at rest, shown once) and is checked against the SSRF rules whenever its
  * URL is set. Every change is audited in its transaction.
  */
-export class EndpointService {
+export class EndpointService implements RotatingCredential<WebhookEndpoint, IssuedEndpoint> {
+  readonly kind = 'webhook_endpoint';
+  readonly store: EndpointStore;
   readonly #deps: EndpointServiceDeps;
+  readonly #secrets: RotatingSecrets<WebhookEndpoint>;
 
   constructor(deps: EndpointServiceDeps) {
     this.#deps = deps;
+    const store = deps.store ?? new EndpointStore(deps.db);
+    this.store = store;
+    this.#secrets = new RotatingSecrets<WebhookEndpoint>(deps.db, deps.audit, {
+      target: 'webhook_endpoint',
+      // Endpoints are disabled, never revoked: every endpoint can get a new secret.
+      notRotatable: () => new Error('unreachable'),
+      load: (db, id, now) => this.#load(db, id, now),
+      expireLiveSecrets: (db, id, until) => store.expireLiveSecrets(id, until, db),
+      issueSecret: (db, endpoint, now) => this.#insertSecret(db, endpoint.id, endpoint.signing_scheme, now),
+      update: (db, before, columns) => store.update(before, columns, db),
+    });
   }
 
   async create(input: CreateEndpointInput, context: AuditContext): Promise<IssuedEndpoint> {
@@ -96,9 +108,8 @@ export class EndpointService {
     const id = uuid7(now);
     const issued = await changeTransaction(this.#deps.db, context, async (trx) => {
       await requireActiveIntegrator(trx, input.integrator_id);
-      await trx
-        .insertInto('webhook_endpoints')
-        .values({
+      await this.store.insert(
+        {
           id,
           integrator_id: input.integrator_id,
           environment: input.environment,
@@ -110,8 +121,9 @@ export class EndpointService {
           version: 1,
           created_at: now,
           updated_at: now,
-        })
-        .execute();
+        },
+        trx,
+      );
       const secret = await this.#insertSecret(trx, id, scheme, now);
       const endpoint = await this.#load(trx, id, now);
       await this.#deps.audit.append(trx, {
@@ -134,37 +146,8 @@ export class EndpointService {
     limit: number,
     cursor: string | undefined,
   ): Promise<Page<WebhookEndpoint>> {
-    let query = this.#deps.db
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(limit + 1);
-    if (cursor !== undefined) query = query.where('id', '<', decodeCursor<string>(cursor, 'string'));
-    if (filter.integratorId !== undefined) query = query.where('integrator_id', '=', filter.integratorId);
-    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
-    if (filter.enabled !== undefined) query = query.where('enabled', '=', filter.enabled ? 1 : 0);
-    const rows = await query.execute();
-    const ids = rows.map((row) => row.id);
-    const secrets =
-      ids.length === 0
-        ? []
-        : await this.#deps.db
-            .selectFrom('webhook_endpoint_secrets')
-            .selectAll()
-            .where('endpoint_id', 'in', ids)
-            .execute();
     const now = Date.now();
-    return pageOf(
-      rows,
-      limit,
-      (row) =>
-        toWebhookEndpoint(
-          row,
-          secrets.filter((secret) => secret.endpoint_id === row.id),
-          now,
-        ),
-      (row) => row.id,
-    );
+    return this.store.list(filter, limit, cursor, (row, secrets) => toWebhookEndpoint(row, secrets, now));
   }
 
   /** Replaces every writable field (C4); a new URL passes the SSRF rules again. */
@@ -177,23 +160,26 @@ export class EndpointService {
     const current = await this.get(id);
     await this.#assertValid(input, current.signing_scheme);
     const now = Date.now();
-    return applyAuditedChange<WebhookEndpoint>(this.#deps.db, this.#deps.audit, {
+    return this.#secrets.change(id, {
+      now,
       action: (before) =>
         before.enabled === input.enabled
           ? 'webhook_endpoint.update'
           : `webhook_endpoint.${input.enabled ? 'enable' : 'disable'}`,
-      target: { type: 'webhook_endpoint', id },
       context,
       expectedVersion,
-      load: (trx) => this.#load(trx, id, now),
       apply: (trx, before) =>
-        updateVersioned(trx, 'webhook_endpoints', before, {
-          ...inputColumns(input),
-          enabled: input.enabled ? 1 : 0,
-          disabled_reason: input.enabled ? null : (before.disabled_reason ?? 'disabled_by_admin'),
-          ...(input.enabled && !before.enabled ? { failing_since: null } : {}),
-          updated_at: now,
-        }),
+        this.store.update(
+          before,
+          {
+            ...inputColumns(input),
+            enabled: input.enabled ? 1 : 0,
+            disabled_reason: input.enabled ? null : (before.disabled_reason ?? 'disabled_by_admin'),
+            ...(input.enabled && !before.enabled ? { failing_since: null } : {}),
+            updated_at: now,
+          },
+          trx,
+        ),
     });
   }
 
@@ -201,28 +187,14 @@ export class EndpointService {
    * Issues a new signing secret at once; the active ones keep signing until `overlapSeconds` from now
    * (never longer than they already would), so receivers can switch without missing a delivery (W4).
    */
-  async rotateSecret(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedEndpoint> {
-    const now = Date.now();
-    let secret: IssuedEndpoint['secret'] | undefined;
-    return applyAuditedChange<WebhookEndpoint, IssuedEndpoint>(this.#deps.db, this.#deps.audit, {
-      action: 'webhook_endpoint.rotate_secret',
-      target: { type: 'webhook_endpoint', id },
+  async rotate(id: string, overlapSeconds: number, context: AuditContext): Promise<IssuedEndpoint> {
+    return this.#secrets.rotate(
+      id,
+      overlapSeconds,
+      'webhook_endpoint.rotate_secret',
       context,
-      load: (trx) => this.#load(trx, id, now),
-      apply: async (trx, before) => {
-        const overlapEnd = now + overlapSeconds * 1000;
-        await trx
-          .updateTable('webhook_endpoint_secrets')
-          .set({ expires_at: overlapEnd })
-          .where('endpoint_id', '=', id)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', overlapEnd)]))
-          .execute();
-        secret = await this.#insertSecret(trx, id, before.signing_scheme, now);
-        return updateVersioned(trx, 'webhook_endpoints', before, { updated_at: now });
-      },
-      recordAfter: (after) => ({ ...after, overlap_seconds: overlapSeconds }),
-      result: (endpoint) => ({ endpoint, secret: secret as IssuedEndpoint['secret'] }),
-    });
+      (endpoint, secret) => ({ endpoint, secret }),
+    );
   }
 
   /**
@@ -236,18 +208,13 @@ export class EndpointService {
   ): Promise<void> {
     const now = Date.now();
     let disabled = false;
-    const after = await applyAuditedChange<WebhookEndpoint>(this.#deps.db, this.#deps.audit, {
+    const after = await this.#secrets.change(id, {
+      now,
       action: 'webhook_endpoint.disable',
-      target: { type: 'webhook_endpoint', id },
       context: SYSTEM_ACTOR,
-      load: (trx) => this.#load(trx, id, now),
       apply: (trx, before) =>
         before.enabled
-          ? updateVersioned(trx, 'webhook_endpoints', before, {
-              enabled: 0,
-              disabled_reason: reason,
-              updated_at: now,
-            })
+          ? this.store.update(before, { enabled: 0, disabled_reason: reason, updated_at: now }, trx)
           : Promise.resolve('unchanged' as const),
       recordAfter: (changed) => {
         disabled = true;
@@ -301,9 +268,8 @@ export class EndpointService {
     const id = uuid7(now);
     const sealed = this.#deps.envelope.seal(generated.material, secretContext(id, endpointId));
     generated.material.fill(0);
-    await trx
-      .insertInto('webhook_endpoint_secrets')
-      .values({
+    await this.store.insertSecret(
+      {
         id,
         endpoint_id: endpointId,
         kind: generated.kind,
@@ -312,20 +278,16 @@ export class EndpointService {
         hint: generated.hint,
         created_at: now,
         expires_at: null,
-      })
-      .execute();
+      },
+      trx,
+    );
     return generated.secret;
   }
 
   async #load(db: Kysely<Schema>, id: string, now: number): Promise<WebhookEndpoint> {
-    const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('Webhook endpoint');
-    const secrets = await db
-      .selectFrom('webhook_endpoint_secrets')
-      .selectAll()
-      .where('endpoint_id', '=', id)
-      .execute();
-    return toWebhookEndpoint(row, secrets, now);
+    const found = await this.store.find(id, db);
+    if (!found) throw notFound('Webhook endpoint');
+    return toWebhookEndpoint(found.row, found.secrets, now);
   }
 }
 

@@ -7,6 +7,7 @@ import { uuid7 } from '../db/uuid7.ts';
 import type { Environment } from '../environments/environment.ts';
 import { ApiError, invalidRequest } from '../http/api-error.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
+import { subscribersOf } from './endpoint-store.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { GroupCommit } from './group-commit.ts';
 import { payloadContext } from './webhook-message.ts';
@@ -124,17 +125,7 @@ export class EventPublisher {
         const key = `${message.integrator_id}\n${message.environment}`;
         let endpoints = subscribers.get(key);
         if (!endpoints) {
-          const rows = await trx
-            .selectFrom('webhook_endpoints')
-            .select(['id', 'event_types_json'])
-            .where('integrator_id', '=', message.integrator_id)
-            .where('environment', '=', message.environment)
-            .where('enabled', '=', 1)
-            .execute();
-          endpoints = rows.map((row) => ({
-            id: row.id,
-            types: new Set(JSON.parse(row.event_types_json) as string[]),
-          }));
+          endpoints = await subscribersOf(trx, message.integrator_id, message.environment);
           subscribers.set(key, endpoints);
         }
         if (claim && !(await claim.take(trx))) {

@@ -1,3 +1,5 @@
+import { iso, isoOrNull } from '../credentials/dates.ts';
+import { isLive } from '../credentials/rotating-secrets.ts';
 import type { Environment } from '../environments/environment.ts';
 import type { SigningScheme } from './signing-secret.ts';
 import type { WebhookEndpointSecretTable, WebhookEndpointTable } from './webhook-schema.ts';
@@ -54,20 +56,13 @@ export const IMMUTABLE_ENDPOINT_FIELDS = [
   'created_at',
 ] as const;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** Whether a secret still signs at `now`. */
-export function secretActive(secret: Pick<WebhookEndpointSecretTable, 'expires_at'>, now: number): boolean {
-  return secret.expires_at === null || secret.expires_at > now;
-}
-
 export function toWebhookEndpoint(
   row: WebhookEndpointTable,
   secrets: readonly WebhookEndpointSecretTable[],
   now = Date.now(),
 ): WebhookEndpoint {
   const active = secrets
-    .filter((secret) => secretActive(secret, now))
+    .filter((secret) => isLive(secret, now))
     .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
   return {
     id: row.id,
@@ -84,15 +79,15 @@ export function toWebhookEndpoint(
       id: secret.id,
       hint: secret.hint,
       public_key: secret.public_key,
-      created_at: new Date(secret.created_at).toISOString(),
-      expires_at: iso(secret.expires_at),
+      created_at: iso(secret.created_at),
+      expires_at: isoOrNull(secret.expires_at),
     })),
     disabled_reason: row.disabled_reason as DisabledReason | null,
-    failing_since: iso(row.failing_since),
+    failing_since: isoOrNull(row.failing_since),
     metadata: JSON.parse(row.metadata_json) as Record<string, unknown>,
     version: row.version,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }
 

@@ -1,3 +1,4 @@
+import { iso, isoOrNull } from '../credentials/dates.ts';
 import type { Environment } from '../environments/environment.ts';
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookMessageTable } from './webhook-schema.ts';
 
@@ -51,15 +52,13 @@ export function attemptContext(attemptId: string): string {
   return `webhook_attempt:${attemptId}`;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export function toWebhookMessage(row: Omit<WebhookMessageTable, 'payload_sealed'>): WebhookMessage {
   return {
     id: row.id,
     type: row.event_type,
     integrator_id: row.integrator_id,
     environment: row.environment as Environment,
-    created_at: new Date(row.created_at).toISOString(),
+    created_at: iso(row.created_at),
   };
 }
 
@@ -72,12 +71,12 @@ export function toWebhookDelivery(row: WebhookDeliveryTable, now = Date.now()): 
     integrator_id: row.integrator_id,
     status: held ? 'delivering' : (row.status as DeliveryStatus),
     attempts: row.attempts,
-    next_attempt_at: row.status === 'pending' && !held ? iso(row.next_attempt_at) : null,
-    last_attempt_at: iso(row.last_attempt_at),
+    next_attempt_at: row.status === 'pending' && !held ? isoOrNull(row.next_attempt_at) : null,
+    last_attempt_at: isoOrNull(row.last_attempt_at),
     last_status_code: row.last_status_code,
     last_error: row.last_error,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }
 
@@ -88,7 +87,7 @@ export function toWebhookAttempt(row: WebhookAttemptTable, responseBody: string 
     message_id: row.message_id,
     endpoint_id: row.endpoint_id,
     attempt: row.attempt,
-    started_at: new Date(row.started_at).toISOString(),
+    started_at: iso(row.started_at),
     duration_ms: row.duration_ms,
     status_code: row.status_code,
     error: row.error,

@@ -7,6 +7,7 @@ import type { Environment } from '../environments/environment.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
+import { endpointEnabled } from './endpoint-store.ts';
 import {
   attemptContext,
   payloadContext,
@@ -180,13 +181,9 @@ export class WebhookOperations {
     context: AuditContext,
   ): Promise<{ replayed: number }> {
     const replayed = await changeTransaction(this.#db, context, async (trx) => {
-      const endpoint = await trx
-        .selectFrom('webhook_endpoints')
-        .select(['id', 'enabled'])
-        .where('id', '=', endpointId)
-        .executeTakeFirst();
-      if (!endpoint) throw notFound('Webhook endpoint');
-      if (endpoint.enabled !== 1) {
+      const enabled = await endpointEnabled(trx, endpointId);
+      if (enabled === undefined) throw notFound('Webhook endpoint');
+      if (!enabled) {
         throw new ApiError('endpoint_disabled', 'Enable the endpoint before replaying its deliveries');
       }
       const count = await this.#queue.requeueFailed(endpointId, since, Date.now(), trx);
