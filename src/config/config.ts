@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
 import type { Keyring } from '../crypto/envelope.ts';
 import { isValidPrefix } from '../crypto/key-format.ts';
 import type { Secret } from '../crypto/secret.ts';
@@ -40,6 +41,7 @@ export interface Config {
   readonly gateway: GatewayConfig;
   /** Webhook delivery: SSRF exceptions, extra CA, retries, timeouts (`GATEHOUSE_WEBHOOK_*`). */
   readonly webhooks: WebhookConfig;
+  readonly alerts: AlertConfig;
   /** The OAuth authorization server: issuer, audience, token endpoint limits (`GATEHOUSE_OAUTH_*`). */
   readonly oauth: OAuthConfig;
 }
@@ -139,6 +141,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const gateway = readGatewayConfig(read, cwd);
   const webhooks = readWebhookConfig(read, production);
   const oauth = readOAuthConfig(read);
+  const alerts = readAlertConfig(read);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
@@ -168,6 +171,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     gateway,
     webhooks: Object.freeze(webhooks),
     oauth: Object.freeze(oauth),
+    alerts: Object.freeze(alerts),
   });
   sources.set(config, Object.freeze({ env: { ...env }, cwd }));
   return config;

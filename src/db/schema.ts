@@ -1,4 +1,5 @@
 import type { AdminTables } from '../admin/admin-schema.ts';
+import type { AlertTables } from '../alerts/alert-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
@@ -8,7 +9,8 @@ import type { WebhookTables } from '../webhooks/webhook-schema.ts';
 
 /** The whole database as Kysely sees it; each concept declares its own tables. */
 export interface Schema
-  extends AuditTables,
+  extends AlertTables,
+    AuditTables,
     AdminTables,
     IntegratorTables,
     KeyTables,

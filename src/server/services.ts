@@ -1,4 +1,6 @@
 import { AdminTokenService } from '../admin/admin-token-service.ts';
+import type { AlertService } from '../alerts/alert-service.ts';
+import { type AlertSinks, createAlertService, createAlertSinks } from '../alerts/alerts.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config/config.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
@@ -33,6 +35,7 @@ export interface DataPathServices {
   readonly credentials: CredentialVerifier;
   readonly adminTokens: AdminTokenService;
   readonly securityEvents: SecurityEvents;
+  readonly alerts: AlertService;
   readonly oauth: OAuth;
   close(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export interface Services extends DataPathServices {
   readonly integrators: IntegratorService;
   /** `close` may be called before `Services.close`, which then does not close them again. */
   readonly webhooks: Webhooks;
+  readonly alertSinks: AlertSinks;
 }
 
 export interface ServicesOptions {
@@ -71,11 +75,17 @@ export async function createServices(
   // Closed once, whoever asks first: `gatehouse.ts` stops deliveries before the data path drains.
   let webhooksClosing: Promise<void> | undefined;
   const webhooks: Webhooks = { ...built, close: () => (webhooksClosing ??= built.close()) };
+  const alertSinks = createAlertSinks(
+    { config, database, audit, envelope, securityEvents, logger },
+    core.alerts,
+  );
   return {
     ...core,
+    alertSinks,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {
+      await alertSinks.close();
       await webhooks.close();
       await core.close();
     },
@@ -128,6 +138,7 @@ export async function createDataPathServices(
     }),
     adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
     securityEvents,
+    alerts: createAlertService({ config, database, audit, envelope, securityEvents, logger }),
     oauth: createOAuth({ config, db, audit, changes, envelope, hasher, logger }),
     async close() {
       await securityEvents.flush();
