@@ -1,4 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
+import { reportingAuthFailures } from '../alerts/auth-failure-events.ts';
+import { signatureFailureRoute } from '../alerts/signature-failure-route.ts';
 import { selfRotationRoute } from '../credentials/self-rotation-route.ts';
 import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
 import { createApiKeyStrategy } from '../keys/api-key-strategy.ts';
@@ -25,23 +27,28 @@ export async function startDataPath(
     securityEvents: services.securityEvents,
     logger,
   });
+  const strategies = [
+    createApiKeyStrategy({
+      verifier: services.credentials,
+      keys: services.keys,
+      keyPrefix: config.keyPrefix,
+    }),
+    oauth.strategy,
+  ].map((strategy) => reportingAuthFailures(strategy, services.securityEvents));
   const gateway = await startGateway({
     config,
     tls,
     logger,
-    strategies: [
-      createApiKeyStrategy({
-        verifier: services.credentials,
-        keys: services.keys,
-        keyPrefix: config.keyPrefix,
-      }),
-      oauth.strategy,
-    ],
+    strategies,
     exposureOnly: [
       adminTokenExposure(services.adminTokens),
       clientSecretExposure(services.oauth.registry, services.oauth.clients),
     ],
-    publicRoutes: [...oauth.publicRoutes, selfRotation(services)],
+    publicRoutes: [
+      ...oauth.publicRoutes,
+      selfRotation(services),
+      signatureFailureRoute(services.securityEvents),
+    ],
     securityEvents: services.securityEvents,
     redis: services.redis,
   }).catch(async (error: unknown) => {

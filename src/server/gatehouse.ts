@@ -89,6 +89,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
     const dataUrl = data.url;
     services.webhooks.worker.start();
+    services.alertSinks.start();
     let closing: Promise<void> | undefined;
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
+import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_monitor': monitorMigration,
   '0006_webhooks': webhooksMigration,
   '0007_oauth': oauthMigration,
+  '0008_alerts': alertsMigration,
 });

@@ -1,4 +1,5 @@
 import type { AdminTables } from '../admin/admin-schema.ts';
+import type { AlertTables } from '../alerts/alert-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
@@ -16,5 +17,6 @@ declare module '../db/schema.ts' {
       KeyTables,
       MonitorTables,
       OAuthTables,
-      WebhookTables {}
+      WebhookTables,
+      AlertTables {}
 }
