@@ -5,6 +5,7 @@ import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
 import { oauthMigration } from '../oauth/oauth-schema.ts';
+import { usageMigration } from '../usage/usage-schema.ts';
 import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 
 /**
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_monitor': monitorMigration,
   '0006_webhooks': webhooksMigration,
   '0007_oauth': oauthMigration,
+  '0009_usage': usageMigration,
 };
 
 /**

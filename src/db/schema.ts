@@ -4,6 +4,7 @@ import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
 import type { MonitorTables } from '../monitor/security-event-schema.ts';
 import type { OAuthTables } from '../oauth/oauth-schema.ts';
+import type { UsageTables } from '../usage/usage-schema.ts';
 import type { WebhookTables } from '../webhooks/webhook-schema.ts';
 
 /** The whole database as Kysely sees it; each concept declares its own tables. */
@@ -14,4 +15,5 @@ export interface Schema
     KeyTables,
     MonitorTables,
     OAuthTables,
+    UsageTables,
     WebhookTables {}

@@ -23,6 +23,7 @@ import { createPlainHttpListener, createPlainHttpRefusal } from './plain-http-li
 import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
+import type { RequestObserver } from './request-log.ts';
 import { planReload } from './restart-only-settings.ts';
 import { Upstreams } from './upstreams.ts';
 
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   readonly securityEvents: SecurityEvents;
   /** Shared rate limits when set; otherwise they live in this process. */
   readonly redis: Redis | null;
+  /** Told of every ended request (usage records, metrics); must be O(1) and never throw. */
+  readonly observe?: RequestObserver;
 }
 
 export interface RunningGateway {
@@ -97,6 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       exposure,
       publicRoutes,
       logger,
+      observe: options.observe,
     }),
     proxies: upstreams.proxies,
   });
