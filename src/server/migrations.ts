@@ -6,6 +6,7 @@ import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
 import { oauthMigration } from '../oauth/oauth-schema.ts';
+import { usageMigration } from '../usage/usage-schema.ts';
 import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 // Whoever opens the database through this list sees every concept's tables in `Schema`.
 import type {} from './schema.ts';
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_webhooks': webhooksMigration,
   '0007_oauth': oauthMigration,
   '0008_alerts': alertsMigration,
+  '0009_usage': usageMigration,
 });

@@ -5,6 +5,7 @@ import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
 import type { MonitorTables } from '../monitor/security-event-schema.ts';
 import type { OAuthTables } from '../oauth/oauth-schema.ts';
+import type { UsageTables } from '../usage/usage-schema.ts';
 import type { WebhookTables } from '../webhooks/webhook-schema.ts';
 
 // Every concept's tables, merged into `db/schema.ts`'s `Schema` (the list lives here, not in db/).
@@ -18,5 +19,6 @@ declare module '../db/schema.ts' {
       MonitorTables,
       OAuthTables,
       WebhookTables,
-      AlertTables {}
+      AlertTables,
+      UsageTables {}
 }
