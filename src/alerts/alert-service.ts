@@ -142,6 +142,16 @@ export class AlertService implements AlertRaiser {
     return pageOf(await select.execute(), query.limit, toAlert, (row) => row.id);
   }
 
+  /** Occurrences per rule, repeats included, as `gatehouse_alerts_total` shows them. */
+  async countsByRule(): Promise<{ rule: string; count: number }[]> {
+    const rows = await this.#deps.db
+      .selectFrom('alerts')
+      .select(({ fn }) => ['rule', fn.sum<number | string>('count').as('count')])
+      .groupBy('rule')
+      .execute();
+    return rows.map((row) => ({ rule: row.rule, count: Number(row.count) }));
+  }
+
   async get(id: string): Promise<Alert> {
     const row = await this.#deps.db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('Alert');

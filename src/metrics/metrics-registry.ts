@@ -1,6 +1,12 @@
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import { DURATION_BUCKETS, type GatewayMetricsSnapshot } from './gateway-metrics.ts';
 
+/** How many times alerts of one rule were raised (`count` summed over its alerts). */
+export interface AlertCount {
+  readonly rule: string;
+  readonly count: number;
+}
+
 type Value = { labels?: Record<string, string | number>; value: number; metricName?: string };
 
 /** A metric the registry renders from values computed at scrape time. */
@@ -24,10 +30,11 @@ function scraped(name: string, help: string, type: 'counter' | 'gauge' | 'histog
 export class MetricsRegistry {
   readonly registry = new Registry();
   #gateway: GatewayMetricsSnapshot = { requests: [], durations: [], authFailures: [], rateLimited: [] };
-  readonly #alerts: Counter<'rule'>;
   readonly #webhookAttempts: Counter<'outcome'>;
   #queueDepth: () => Promise<number> = async () => 0;
   #depth = 0;
+  #countAlerts: () => Promise<readonly AlertCount[]> = async () => [];
+  #alerts: readonly AlertCount[] = [];
   #fetchGateway: () => Promise<GatewayMetricsSnapshot | null> = async () => null;
 
   constructor() {
@@ -100,23 +107,20 @@ export class MetricsRegistry {
         { value: this.#depth },
       ]) as never,
     );
-    this.#alerts = new Counter({
-      name: 'gatehouse_alerts_total',
-      help: 'Alerts raised by rule',
-      labelNames: ['rule'],
-      registers: [this.registry],
-    });
+    this.registry.registerMetric(
+      scraped(
+        'gatehouse_alerts_total',
+        'Alert occurrences raised by rule, repeats within the de-duplication window included (both threads)',
+        'counter',
+        () => this.#alerts.map(({ rule, count }) => ({ labels: { rule }, value: count })),
+      ) as never,
+    );
     this.#webhookAttempts = new Counter({
       name: 'gatehouse_webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome',
       labelNames: ['outcome'],
       registers: [this.registry],
     });
-  }
-
-  /** Counts one alert raised by `rule` (the alerts feature calls this). */
-  incrementAlert(rule: string): void {
-    this.#alerts.inc({ rule });
   }
 
   /** Counts one webhook delivery attempt (`delivered`, `failed`, …). */
@@ -128,19 +132,24 @@ export class MetricsRegistry {
   attach(sources: {
     gateway?: () => Promise<GatewayMetricsSnapshot | null>;
     queueDepth?: () => Promise<number>;
+    /** Alert occurrences per rule, read from the store both threads write. */
+    alerts?: () => Promise<readonly AlertCount[]>;
   }): void {
     if (sources.gateway) this.#fetchGateway = sources.gateway;
     if (sources.queueDepth) this.#queueDepth = sources.queueDepth;
+    if (sources.alerts) this.#countAlerts = sources.alerts;
   }
 
   /** The Prometheus text of everything, with the data thread's latest counters. */
   async render(): Promise<string> {
-    const [snapshot, depth] = await Promise.all([
+    const [snapshot, depth, alerts] = await Promise.all([
       this.#fetchGateway().catch(() => null),
       this.#queueDepth().catch(() => this.#depth),
+      this.#countAlerts().catch(() => this.#alerts),
     ]);
     if (snapshot !== null) this.#gateway = snapshot;
     this.#depth = depth;
+    this.#alerts = alerts;
     return this.registry.metrics();
   }
 

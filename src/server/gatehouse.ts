@@ -88,7 +88,12 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     );
     services.oauth.audience.useDataUrl(data.url);
     gatewayReloader.attach(data);
-    metrics.attach({ gateway: () => data.metrics() });
+    metrics.attach({
+      gateway: () => data.metrics(),
+      queueDepth: () => services.webhooks.queueDepth(),
+      alerts: () => services.alerts.countsByRule(),
+    });
+    services.webhooks.worker.onAttempt((outcome) => metrics.incrementWebhookAttempt(outcome));
     const urlOf = (address: AddressInfo) =>
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);

@@ -267,6 +267,16 @@ export class DeliveryQueue {
     });
   }
 
+  /** Deliveries waiting or in flight (`gatehouse_webhook_queue_depth`). */
+  async depth(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('webhook_deliveries')
+      .select(({ fn }) => fn.countAll<number | string>().as('depth'))
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(row.depth);
+  }
+
   /**
    * Makes every leased delivery due at once. Only for SQLite at start: one process owns the file, so
    * any lease found then belongs to a process that is gone (crashed), and waiting it out helps nobody.

@@ -4,7 +4,7 @@ import type { DialectName } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import { attemptRecord } from './attempt-record.ts';
 import { type AttemptResult, sendDelivery } from './delivery-attempt.ts';
-import { decideOutcome } from './delivery-outcome.ts';
+import { type DeliveryOutcome, decideOutcome } from './delivery-outcome.ts';
 import { DeliveryPreparer, type Preparation, type PreparedDelivery } from './delivery-preparer.ts';
 import type { ClaimedDelivery, DeliveryQueue, DeliveryResult } from './delivery-queue.ts';
 import { deliveryHeaders } from './delivery-signer.ts';
@@ -54,6 +54,7 @@ export class DeliveryWorker {
   #running = false;
   #loop: Promise<void> | null = null;
   readonly #controllers = new Set<AbortController>();
+  readonly #attemptListeners: ((outcome: DeliveryOutcome['kind']) => void)[] = [];
   #held = 0;
   #inFlight = 0;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -71,6 +72,11 @@ export class DeliveryWorker {
       await deps.queue.complete(results);
       return results.map(() => undefined);
     });
+  }
+
+  /** Told the outcome of each attempt once it is decided (`gatehouse_webhook_attempts_total`). */
+  onAttempt(listener: (outcome: DeliveryOutcome['kind']) => void): void {
+    this.#attemptListeners.push(listener);
   }
 
   start(): void {
@@ -227,6 +233,7 @@ export class DeliveryWorker {
     });
     const record = attemptRecord(prepared, result, outcome, this.#deps.envelope);
     this.#log.info(record.logFields, 'webhook delivery attempt');
+    for (const listener of this.#attemptListeners) listener(outcome.kind);
     this.#finish(claimed, record.result, outcome.kind === 'retry' ? outcome.at : undefined);
     if (outcome.kind === 'failed' && outcome.disable !== null) {
       for (const waiting of this.#slots.takeWaiting(claimed.endpoint_id))

@@ -24,6 +24,8 @@ export interface Webhooks {
   readonly publisher: EventPublisher;
   readonly operations: WebhookOperations;
   readonly worker: DeliveryWorker;
+  /** Deliveries waiting or in flight. */
+  queueDepth(): Promise<number>;
   /** Stops the worker (committing what it did) and closes its connections. */
   close(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
     }),
     operations: new WebhookOperations({ db, audit, envelope, queue, wake }),
     worker,
+    queueDepth: () => queue.depth(),
     async close() {
       await worker.stop();
       await dispatcher.close();

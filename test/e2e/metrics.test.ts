@@ -131,6 +131,29 @@ describe('GET /metrics on the admin port', () => {
     assert.match(text, /^# TYPE gatehouse_webhook_queue_depth gauge$/m);
   });
 
+  it('counts alerts raised in the data thread as the alerts API does', async () => {
+    const integratorId = await newIntegrator(server, { name: 'Alerting Corp' });
+    const { key } = await newKey(server, { integrator_id: integratorId, environment: 'production' });
+    const wrong = `${key.slice(0, -4)}AAAA`;
+    for (let i = 0; i < 6; i++) {
+      const response = await server.data('/v1/orders/1', { headers: { 'x-api-key': wrong } });
+      assert.equal(response.status, 401, response.text);
+    }
+    const counted = async () => {
+      const page = await server.admin('GET', '/admin/v1/alerts?rule=auth_failures');
+      return (page.json.data as { count: number }[]).reduce((sum, alert) => sum + alert.count, 0);
+    };
+    await eventually(
+      async () => {
+        const raised = await counted();
+        return (
+          raised > 0 && sample(await scrape(), 'gatehouse_alerts_total', { rule: 'auth_failures' }) === raised
+        );
+      },
+      { what: 'gatehouse_alerts_total{rule="auth_failures"} equal to the alerts’ counts' },
+    );
+  });
+
   it('passes promtool check metrics', {
     skip: !promtool && !process.env.CI ? PROMTOOL_SKIP : false,
   }, async () => {
