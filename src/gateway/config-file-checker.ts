@@ -47,7 +47,7 @@ export class Checker {
     const list = (Array.isArray(value) ? value : [value]) as string[];
     const methods: string[] = [];
     for (const [index, method] of list.entries()) {
-      const name = method.toUpperCase();
+      const name = typeof method === 'string' ? method.toUpperCase() : '';
       if (HTTP_METHODS.includes(name)) methods.push(name);
       else
         this.fail(

@@ -67,7 +67,9 @@ function problemOf(error: ErrorObject): FileProblem {
   const schema = (error.parentSchema ?? {}) as Node;
   if (error.keyword === 'additionalProperties') {
     const key = String(error.params.additionalProperty);
-    const allowed = Object.keys((schema.properties ?? {}) as Node).join(', ');
+    const allowed = Object.keys((schema.properties ?? {}) as Node)
+      .filter((name) => name !== '$schema')
+      .join(', ');
     const hint = SECRET_LIKE.test(key)
       ? ' (secrets never go in this file; use environment variables)'
       : ` (allowed: ${allowed})`;
@@ -124,13 +126,17 @@ function join(place: string, key: string): string {
  * Sorts problems in the order of the file's settings as the schema lists them (unknown keys first in
  * their object, list items by index), so one start reads them top to bottom. The sort is stable.
  */
-export function sortProblems(problems: readonly FileProblem[], root: unknown): FileProblem[] {
-  const keyed = problems.map((problem) => ({ problem, key: orderKey(problem, root as Node) }));
+export function sortProblems(
+  problems: readonly FileProblem[],
+  root: unknown,
+  sectionOrder: readonly string[],
+): FileProblem[] {
+  const keyed = problems.map((problem) => ({ problem, key: orderKey(problem, root as Node, sectionOrder) }));
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   return keyed.map((k) => k.problem);
 }
 
-function orderKey(problem: FileProblem, root: Node): number[] {
+function orderKey(problem: FileProblem, root: Node, sectionOrder: readonly string[]): number[] {
   const key: number[] = [];
   let node: Node | undefined = root;
   const segments = problem.path.match(/[^.[\]]+/g) ?? [];
@@ -141,7 +147,8 @@ function orderKey(problem: FileProblem, root: Node): number[] {
       node = withKey(node, 'items')?.items as Node | undefined;
     } else {
       const properties = withKey(node, 'properties')?.properties as Record<string, Node> | undefined;
-      key.push(properties ? Object.keys(properties).indexOf(segment) : -1);
+      const order = index === 0 ? sectionOrder : Object.keys(properties ?? {});
+      key.push(order.indexOf(segment));
       node = properties?.[segment];
     }
   }

@@ -6,7 +6,7 @@ import { type TSchema, Type } from 'typebox';
  * one per Ajv keyword) and `requiredMessage` are the texts our problems use; checks that need code
  * (URLs, path patterns, body schemas, settings that must agree) are in `config-file.ts`.
  *
- * To add a section: add it to `GATEWAY_FILE_SCHEMA`'s properties (order = order of its problems),
+ * To add a section: add it to `GATEWAY_FILE_SCHEMA`'s properties and to `CHECK_ORDER` in `config-file.ts`,
  * read its values in `checkGatewayFile`, then run `npm run schema`.
  */
 
@@ -138,6 +138,13 @@ export const GATEWAY_FILE_SCHEMA = Type.Object(
       { production: environment('production'), sandbox: environment('sandbox') },
       'Upstreams and host names per environment.',
     ),
+    routes: Type.Optional(
+      Type.Array(route, { description: 'What the gateway lets through (deny by default).' }),
+    ),
+    rate_limits: section(
+      { per_credential: rateLimit('credential'), per_ip: rateLimit('client address') },
+      'Request rates.',
+    ),
     limits: section(
       {
         max_body_bytes: Type.Optional(integer(0, 2 ** 40, 'Largest request body, in bytes.')),
@@ -158,17 +165,6 @@ export const GATEWAY_FILE_SCHEMA = Type.Object(
       },
       'Limits on what a client may send.',
     ),
-    paths: section(
-      { case_sensitive: flag('The upstreams tell /a from /A (default false).') },
-      'How request paths are matched.',
-    ),
-    routes: Type.Optional(
-      Type.Array(route, { description: 'What the gateway lets through (deny by default).' }),
-    ),
-    rate_limits: section(
-      { per_credential: rateLimit('credential'), per_ip: rateLimit('client address') },
-      'Request rates.',
-    ),
     upstream_timeouts: section(
       {
         connect_ms: Type.Optional(integer(100, 600_000, 'Time to connect to the upstream.')),
@@ -180,6 +176,10 @@ export const GATEWAY_FILE_SCHEMA = Type.Object(
     plain_http: section(
       { revoke_exposed_credentials: flag('Revoke a credential sent over plain HTTP (default false).') },
       'The plain-HTTP listener.',
+    ),
+    paths: section(
+      { case_sensitive: flag('The upstreams tell /a from /A (default false).') },
+      'How request paths are matched.',
     ),
   },
   {

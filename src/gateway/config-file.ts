@@ -124,6 +124,17 @@ function parseText(
 
 const validateFile = createAjv({ verbose: true }).compile(GATEWAY_FILE_SCHEMA);
 
+/** The order problems are reported in, section by section (the schema's own order is the documentation's). */
+const CHECK_ORDER = [
+  'environments',
+  'limits',
+  'paths',
+  'routes',
+  'rate_limits',
+  'upstream_timeouts',
+  'plain_http',
+];
+
 /**
  * Validates already-parsed data (JSON and YAML end up here alike): the schema's structural checks,
  * then the checks that need code. A `body_schema` given as a path is read relative to `baseDir`.
@@ -195,7 +206,7 @@ export function checkGatewayFile(
     plainHttp: { revokeExposedCredentials: setting('plain_http.revoke_exposed_credentials', false) },
     paths: { caseSensitive },
   });
-  const problems = sortProblems([...structural, ...check.problems], GATEWAY_FILE_SCHEMA);
+  const problems = sortProblems([...structural, ...check.problems], GATEWAY_FILE_SCHEMA, CHECK_ORDER);
   return {
     value,
     problems: problems.map((p) => `${source}: ${p.path === '' ? '(top level)' : p.path} ${p.message}`),
@@ -210,7 +221,8 @@ function isObject(value: unknown): value is Input {
 
 /** One route, or undefined when anything in it is wrong (its problems are reported). */
 function routeOf(check: Checker, input: unknown, path: string): RouteRule | undefined {
-  const route = isObject(input) ? input : {};
+  if (!isObject(input)) return undefined; // the schema reported it
+  const route = input;
   const methods = check.methods(route.method, `${path}.method`);
   check.pathPattern(route.path, `${path}.path`);
   const bodySchema = check.bodySchema(route.body_schema, `${path}.body_schema`, methods);

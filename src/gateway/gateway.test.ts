@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { type RecordingUpstream, startRecordingUpstream } from '../../test/support/upstream.ts';
+import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter.ts';
 import type { AuthStrategy } from './auth-strategy.ts';
 import { createClientAddressResolver } from './client-address.ts';
 import { checkGatewayFile } from './config-file.ts';
 import { createGatewayHandler } from './gateway.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { InFlightLimits } from './in-flight-limit.ts';
-import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { HEALTH_ROUTE } from './public-route.ts';
 import { Upstreams } from './upstreams.ts';
 
