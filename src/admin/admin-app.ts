@@ -2,6 +2,7 @@ import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
@@ -107,6 +108,7 @@ export async function buildAdminApp(
   registerAdminTokenRoutes(app, services);
   registerAuditRoutes(app, services);
   registerSecurityEventRoutes(app, services);
+  registerAlertRoutes(app, { alerts: services.alerts, sinks: services.alertSinks.sinks });
   registerAccessReviewRoute(app, {
     keys: services.keys,
     clients: services.oauth.clients,

@@ -42,7 +42,7 @@ function fieldErrorsOf(value: unknown): ProblemFieldError[] {
 
 export interface AdminClient {
   call<T>(
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
@@ -75,7 +75,7 @@ export function createAdminClient(env: Env): AdminClient {
   });
   return {
     async call<T>(
-      method: 'GET' | 'POST' | 'PUT',
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
       path: string,
       body?: unknown,
       headers: Record<string, string> = {},

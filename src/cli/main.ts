@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerAlertCommands } from './alert-commands.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
@@ -24,5 +25,6 @@ registerAuditCommands(program);
 registerAdminCommands(program);
 registerWebhookCommands(program);
 registerScanCommand(program);
+registerAlertCommands(program);
 
 await program.parseAsync(process.argv);

@@ -24,7 +24,7 @@ import { createRequestEndings } from './request-endings.ts';
 import { readRequestHeaders } from './request-headers.ts';
 import { canonicalHost } from './request-host.ts';
 import { createRequestIds } from './request-id.ts';
-import { createRequestLog, type RequestRecord } from './request-log.ts';
+import { createRequestLog, type RequestObserver, type RequestRecord } from './request-log.ts';
 import { normalizeRequestTarget, requestPathLength } from './request-path.ts';
 import { ROUTE_REFUSALS, RouteTable } from './route-table.ts';
 import type { Upstreams } from './upstreams.ts';
@@ -41,6 +41,7 @@ export interface GatewayDeps {
   readonly exposure: ExposureHandler;
   readonly publicRoutes: readonly PublicRoute[];
   readonly logger: Logger;
+  readonly observe?: RequestObserver | undefined;
 }
 
 const CHALLENGE = 'Bearer realm="gatehouse"';
@@ -60,7 +61,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const routes = new RouteTable(config.routes, config.limits.maxBodyBytes, {
     caseSensitive: config.paths.caseSensitive,
   });
-  const log = createRequestLog(deps.logger);
+  const log = createRequestLog(deps.logger, deps.observe);
   const nextRequestId = createRequestIds();
   const logger = deps.logger.child({ component: 'gateway' });
   const maxHeaderFields = config.limits.maxHeaders * 2;

@@ -23,6 +23,9 @@ export interface RequestRecord {
   upstreamStatus: number | null;
 }
 
+/** Told of each ended data-path request with its status, before its log line (usage records, metrics). */
+export type RequestObserver = (record: RequestRecord, status: number) => void;
+
 const MESSAGE = ',"msg":"gateway request"}\n';
 
 interface PinoInternals {
@@ -49,7 +52,10 @@ interface PinoInternals {
  * Lines of requests that finish in the same event-loop turn are written together at the end of it
  * (`setImmediate`): one write to the destination per turn instead of one per request.
  */
-export function createRequestLog(logger: Logger): (record: RequestRecord, status: number) => void {
+export function createRequestLog(
+  logger: Logger,
+  observe: RequestObserver | undefined = undefined,
+): (record: RequestRecord, status: number) => void {
   const child = logger.child({ component: 'gateway' }, { redact: [] });
   const internals = child as unknown as PinoInternals;
   const { lsCacheSym, timeSym, chindingsSym, streamSym } = pino.symbols;
@@ -66,6 +72,7 @@ export function createRequestLog(logger: Logger): (record: RequestRecord, status
     stream.write(lines);
   };
   return (record, status) => {
+    observe?.(record, status);
     if (!child.isLevelEnabled('info')) return;
     const now = Date.now();
     if (now !== lastMs) {

@@ -21,6 +21,7 @@ import { type InFlightCaps, InFlightLimits } from './in-flight-limit.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
 import { createPlainHttpListener, createPlainHttpRefusal } from './plain-http-listener.ts';
 import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
+import type { RequestObserver } from './request-log.ts';
 import { planReload } from './restart-only-settings.ts';
 import { Upstreams } from './upstreams.ts';
 
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   readonly securityEvents: SecurityEvents;
   /** Shared rate limits when set; otherwise they live in this process. */
   readonly redis: Redis | null;
+  /** Told of every ended request (usage records, metrics); must be O(1) and never throw. */
+  readonly observe?: RequestObserver;
 }
 
 export interface RunningGateway {
@@ -93,6 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       exposure,
       publicRoutes,
       logger,
+      observe: options.observe,
     }),
     proxies: upstreams.proxies,
   });

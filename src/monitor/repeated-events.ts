@@ -38,7 +38,10 @@ export class RepeatedEvents {
   }
 
   /** Stores `row` as a new group or counts it in an open one; true when it opened a group (or stood alone). */
-  record(row: SecurityEventTable, now: number): { readonly first: boolean; readonly stored: Promise<void> } {
+  record(
+    row: SecurityEventTable,
+    now: number,
+  ): { readonly first: boolean; readonly stored: Promise<void>; readonly id: string } {
     const key = JSON.stringify([
       row.event,
       row.source,
@@ -52,10 +55,10 @@ export class RepeatedEvents {
       open.count++;
       open.lastSeen = now;
       this.#scheduleFlush();
-      return { first: false, stored: open.inserted };
+      return { first: false, stored: open.inserted, id: open.id };
     }
     if (open === undefined && this.#groups.size >= MAX_GROUPS) this.#dropClosed(now);
-    if (this.#groups.size >= MAX_GROUPS) return { first: true, stored: this.#store.insert(row) };
+    if (this.#groups.size >= MAX_GROUPS) return { first: true, stored: this.#store.insert(row), id: row.id };
     const details = JSON.parse(row.details_json) as Record<string, unknown>;
     const inserted = this.#store.insert({ ...row, details_json: detailsWith(details, 1, now) });
     this.#groups.set(key, {
@@ -67,7 +70,7 @@ export class RepeatedEvents {
       lastSeen: now,
       stored: 1,
     });
-    return { first: true, stored: inserted };
+    return { first: true, stored: inserted, id: row.id };
   }
 
   /** Writes every count not yet stored (called on close, and a second after a repeat). */

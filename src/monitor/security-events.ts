@@ -46,11 +46,15 @@ export interface SecurityEvent {
   details: Record<string, unknown>;
 }
 
+/** Told of every recorded event (its stored row's id), synchronously: keep it O(1). */
+export type SecurityEventObserver = (event: SecurityEventTable) => void;
+
 /** Structured, stored security events (L4): the raw material for alerts and incident timelines. */
 export class SecurityEvents {
   readonly #db: Kysely<Schema>;
   readonly #logger: Logger;
   readonly #repeats: RepeatedEvents;
+  readonly #observers: SecurityEventObserver[] = [];
 
   constructor(db: Kysely<Schema>, logger: Logger) {
     this.#db = db;
@@ -59,6 +63,21 @@ export class SecurityEvents {
       insert: (row) => this.#insert(row),
       updateDetails: (id, detailsJson) => this.#updateDetails(id, detailsJson),
     });
+  }
+
+  /** Feeds every later event to `observer` (the alert detectors). */
+  observe(observer: SecurityEventObserver): void {
+    this.#observers.push(observer);
+  }
+
+  #notify(row: SecurityEventTable): void {
+    for (const observer of this.#observers) {
+      try {
+        observer(row);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'a security event observer failed');
+      }
+    }
   }
 
   /**
@@ -79,9 +98,11 @@ export class SecurityEvents {
     if (options.aggregate) {
       const repeat = this.#repeats.record(row, now);
       if (repeat.first) this.#log(row);
+      this.#notify(repeat.id === row.id ? row : { ...row, id: repeat.id });
       return repeat.stored;
     }
     this.#log(row);
+    this.#notify(row);
     await this.#insert(row);
   }
 

@@ -1,3 +1,4 @@
+import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
 import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
 import type { Env } from '../config/env-reader.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
@@ -12,6 +13,8 @@ export interface FeatureConfig {
   readonly webhooks: WebhookConfig;
   /** The OAuth authorization server: issuer, audience, token endpoint limits (`GATEHOUSE_OAUTH_*`). */
   readonly oauth: OAuthConfig;
+  /** Alert rules' thresholds, windows and scans, and the SMTP sink (`GATEHOUSE_ALERT_*`). */
+  readonly alerts: AlertConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -22,6 +25,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   gateway: (read, { cwd }) => readGatewayConfig(read, cwd),
   webhooks: (read, { production }) => Object.freeze(readWebhookConfig(read, production)),
   oauth: (read) => Object.freeze(readOAuthConfig(read)),
+  alerts: (read) => Object.freeze(readAlertConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

@@ -6,6 +6,7 @@ import type { LogLevel } from '../config/config.ts';
 import type { GatewayConfig } from '../gateway/gateway-config.ts';
 import type { GatewayReloaded } from '../gateway/start-gateway.ts';
 import type { ForwardedLines } from '../log/forwarded-lines.ts';
+import type { GatewayMetricsSnapshot } from '../metrics/gateway-metrics.ts';
 import type { ThreadConfig } from './thread-config.ts';
 
 /** The thread's `workerData`. */
@@ -23,6 +24,7 @@ export interface DataThreadData {
 /** From the main thread: serve this gateway config (read and validated there), or stop. */
 export type ToDataThread =
   | { readonly type: 'reload'; readonly id: number; readonly gateway: GatewayConfig }
+  | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'close' };
 
 /** From the data path's thread: its log lines, that it listens, how a reload went, that it stopped. */
@@ -34,4 +36,5 @@ export type FromDataThread =
       readonly id: number;
       readonly outcome: { ok: true; reloaded: GatewayReloaded } | { ok: false; message: string };
     }
+  | { readonly type: 'metrics'; readonly id: number; readonly snapshot: GatewayMetricsSnapshot }
   | { readonly type: 'closed' };

@@ -40,6 +40,14 @@ port.on('message', async (message: ToDataThread) => {
     port.postMessage({ type: 'reloaded', id: message.id, outcome } satisfies FromDataThread);
     return;
   }
+  if (message.type === 'metrics') {
+    port.postMessage({
+      type: 'metrics',
+      id: message.id,
+      snapshot: gateway.metrics(),
+    } satisfies FromDataThread);
+    return;
+  }
   if (message.type !== 'close') return;
   await gateway.close();
   await services.close();

@@ -3,6 +3,7 @@ import type { LogLevel } from '../config/config.ts';
 import type { GatewayReloaded, RunningGateway } from '../gateway/start-gateway.ts';
 import { sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
 import type { Logger } from '../log/logger.ts';
+import type { GatewayMetricsSnapshot } from '../metrics/gateway-metrics.ts';
 import type { Config } from './config.ts';
 import type { DataThreadData, FromDataThread, ToDataThread } from './data-thread-protocol.ts';
 import { configForThread } from './thread-config.ts';
@@ -22,7 +23,7 @@ export async function startDataThread(options: {
   tls: { readonly cert: Buffer; readonly key: Buffer };
   logger: Logger;
   changeChannel: string;
-}): Promise<RunningGateway> {
+}): Promise<RunningGateway & { metrics(): Promise<GatewayMetricsSnapshot | null> }> {
   const { logger } = options;
   const workerData: DataThreadData = {
     config: configForThread(options.config),
@@ -39,6 +40,8 @@ export async function startDataThread(options: {
     { resolve: (reloaded: GatewayReloaded) => void; reject: (error: Error) => void }
   >();
   let lastReload = 0;
+  const scrapes = new Map<number, (snapshot: GatewayMetricsSnapshot | null) => void>();
+  let lastScrape = 0;
   const ready = new Promise<{ url: string; plainHttpUrl: string | null }>((resolve, reject) => {
     worker.on('message', (message: FromDataThread) => {
       if (message.type === 'log') writeForwardedLines(logger, message);
@@ -48,6 +51,9 @@ export async function startDataThread(options: {
         reloads.delete(message.id);
         if (message.outcome.ok) waiting?.resolve(message.outcome.reloaded);
         else waiting?.reject(new Error(message.outcome.message));
+      } else if (message.type === 'metrics') {
+        scrapes.get(message.id)?.(message.snapshot);
+        scrapes.delete(message.id);
       } else if (message.type === 'closed') onClosed?.();
     });
     worker.on('error', (error) => {
@@ -86,6 +92,21 @@ export async function startDataThread(options: {
       return new Promise((resolve, reject) => {
         reloads.set(id, { resolve, reject });
         worker.postMessage({ type: 'reload', id, gateway } satisfies ToDataThread);
+      });
+    },
+    metrics() {
+      if (state !== 'running') return Promise.resolve(null);
+      const id = ++lastScrape;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          scrapes.delete(id);
+          resolve(null);
+        }, 2_000);
+        scrapes.set(id, (snapshot) => {
+          clearTimeout(timer);
+          resolve(snapshot);
+        });
+        worker.postMessage({ type: 'metrics', id } satisfies ToDataThread);
       });
     },
     async close() {

@@ -7,6 +7,8 @@ import { dataDirExposure } from '../config/private-files.ts';
 import { listenFailure } from '../config/startup-error.ts';
 import { GatewayReloader, type GatewayReloadOutcome } from '../gateway/gateway-reloader.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import { MetricsRegistry } from '../metrics/metrics-registry.ts';
+import { registerMetricsRoute } from '../metrics/metrics-route.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { refusePlainHttpOnAdminPort } from './admin-plain-http.ts';
@@ -66,6 +68,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       logger,
     });
     const admin = await buildAdminApp(services, tls, logger, gatewayReloader);
+    const metrics = new MetricsRegistry();
+    registerMetricsRoute(admin, metrics);
     refusePlainHttpOnAdminPort(admin, services, logger);
     await admin.listen({ host: config.admin.host, port: config.admin.port }).catch((error: unknown) => {
       throw listenFailure(error, {
@@ -84,11 +88,13 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     );
     services.oauth.audience.useDataUrl(data.url);
     gatewayReloader.attach(data);
+    metrics.attach({ gateway: () => data.metrics() });
     const urlOf = (address: AddressInfo) =>
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
     const dataUrl = data.url;
     services.webhooks.worker.start();
+    services.alertSinks.start();
     let closing: Promise<void> | undefined;
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },

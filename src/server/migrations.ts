@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
+import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
 import { oauthMigration } from '../oauth/oauth-schema.ts';
+import { usageMigration } from '../usage/usage-schema.ts';
 import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 // Whoever opens the database through this list sees every concept's tables in `Schema`.
 import type {} from './schema.ts';
@@ -22,4 +24,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_monitor': monitorMigration,
   '0006_webhooks': webhooksMigration,
   '0007_oauth': oauthMigration,
+  '0008_alerts': alertsMigration,
+  '0009_usage': usageMigration,
 });

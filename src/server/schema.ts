@@ -1,9 +1,11 @@
 import type { AdminTables } from '../admin/admin-schema.ts';
+import type { AlertTables } from '../alerts/alert-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
 import type { MonitorTables } from '../monitor/security-event-schema.ts';
 import type { OAuthTables } from '../oauth/oauth-schema.ts';
+import type { UsageTables } from '../usage/usage-schema.ts';
 import type { WebhookTables } from '../webhooks/webhook-schema.ts';
 
 // Every concept's tables, merged into `db/schema.ts`'s `Schema` (the list lives here, not in db/).
@@ -16,5 +18,7 @@ declare module '../db/schema.ts' {
       KeyTables,
       MonitorTables,
       OAuthTables,
-      WebhookTables {}
+      WebhookTables,
+      AlertTables,
+      UsageTables {}
 }

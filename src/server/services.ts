@@ -1,4 +1,6 @@
 import { AdminTokenService } from '../admin/admin-token-service.ts';
+import type { AlertService } from '../alerts/alert-service.ts';
+import { type AlertSinks, createAlertService, createAlertSinks } from '../alerts/alerts.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { createKeyedHasher, deriveKey } from '../crypto/keyed-hash.ts';
@@ -34,6 +36,7 @@ export interface DataPathServices {
   readonly credentials: CredentialVerifier;
   readonly adminTokens: AdminTokenService;
   readonly securityEvents: SecurityEvents;
+  readonly alerts: AlertService;
   readonly oauth: OAuth;
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export interface Services extends DataPathServices {
   readonly integrators: IntegratorService;
   /** `close` may be called before `Services.close`, which then does not close them again. */
   readonly webhooks: Webhooks;
+  readonly alertSinks: AlertSinks;
 }
 
 export interface ServicesOptions {
@@ -72,11 +76,17 @@ export async function createServices(
   // Closed once, whoever asks first: `gatehouse.ts` stops deliveries before the data path drains.
   let webhooksClosing: Promise<void> | undefined;
   const webhooks: Webhooks = { ...built, close: () => (webhooksClosing ??= built.close()) };
+  const alertSinks = createAlertSinks(
+    { config, database, audit, envelope, securityEvents, logger },
+    core.alerts,
+  );
   return {
     ...core,
+    alertSinks,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {
+      await alertSinks.close();
       await webhooks.close();
       await core.close();
     },
@@ -133,6 +143,7 @@ export async function createDataPathServices(
     }),
     adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
     securityEvents,
+    alerts: createAlertService({ config, database, audit, envelope, securityEvents, logger }),
     oauth: createOAuth({ config, db, audit, changes, envelope, hasher, logger }),
     async close() {
       await securityEvents.flush();

@@ -6,6 +6,7 @@ import { logFile } from './artifacts.ts';
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly adminUrl: string;
+  readonly dataUrl: string;
   readonly exited: Promise<number | null>;
 }
 
@@ -19,13 +20,16 @@ export async function spawnServer(env: Record<string, string>, name: string): Pr
   });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const adminUrl = await new Promise<string>((resolve, reject) => {
+  const { admin_url: adminUrl, data_url: dataUrl } = await new Promise<{
+    admin_url: string;
+    data_url: string;
+  }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
       log.write(`${line}\n`);
-      if (line.includes('"gatehouse started"')) resolve(JSON.parse(line).admin_url);
+      if (line.includes('"gatehouse started"')) resolve(JSON.parse(line));
     });
     void exited.then((code) => reject(new Error(`gatehouse exited with ${code} before it started`)));
   });
-  return { child, adminUrl, exited };
+  return { child, adminUrl, dataUrl, exited };
 }

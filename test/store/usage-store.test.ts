@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { MIGRATIONS } from '../../src/server/migrations.ts';
+import type { AlertSink } from '../../src/usage/alert-sink.ts';
+import { DEFAULT_USAGE_SETTINGS } from '../../src/usage/alert-sink.ts';
+import { UsageCounter } from '../../src/usage/usage-counter.ts';
+import { runUsageDetectors } from '../../src/usage/usage-detectors.ts';
+import { UsageStore } from '../../src/usage/usage-store.ts';
+import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
+
+const postgres = await createTestPostgres();
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+for (const backend of ['SQLite', 'PostgreSQL'] as const) {
+  const skip = backend === 'PostgreSQL' && !postgres ? POSTGRES_SKIP_MESSAGE : false;
+  describe(`usage records on ${backend}`, { skip }, () => {
+    let database: Database;
+    let store: UsageStore;
+    let dataDir: string;
+    let pg: TestPostgres | undefined;
+
+    before(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-usage-'));
+      pg = backend === 'PostgreSQL' ? await createTestPostgres() : undefined;
+      database = await openDatabase({ url: pg?.url ?? null, dataDir, migrations: MIGRATIONS });
+      store = new UsageStore(database.db, database.dialect);
+    });
+    after(async () => {
+      await database?.close();
+      await pg?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('adds batches by status class and address, and applies a retried batch once', async () => {
+      const counter = new UsageCounter('run-a');
+      counter.count('cred-1', '192.0.2.1', 200, T0 + 1_000);
+      counter.count('cred-1', '192.0.2.1', 404, T0 + 2_000);
+      counter.count('cred-1', '192.0.2.2', 503, T0 + MINUTE + 5);
+      counter.count('cred-1', '192.0.2.1', 302, T0 + MINUTE + 9);
+      const batch = counter.take();
+      assert.equal((await store.apply(batch, T0 + 2 * MINUTE)).applied, true);
+      assert.equal((await store.apply(batch, T0 + 2 * MINUTE)).applied, false);
+      counter.count('cred-1', '192.0.2.1', 201, T0 + MINUTE + 30);
+      const second = await store.apply(counter.take(), T0 + 2 * MINUTE);
+      assert.deepEqual(second.credentials.get('cred-1'), { firstUse: T0 + 1_000, newIps: [] });
+      assert.deepEqual(await store.minutes('cred-1', T0, T0 + 2 * MINUTE), [
+        { minute: T0, status2xx: 1, status3xx: 0, status4xx: 1, status5xx: 0 },
+        { minute: T0 + MINUTE, status2xx: 1, status3xx: 1, status4xx: 0, status5xx: 1 },
+      ]);
+      assert.deepEqual(await store.ips('cred-1'), [
+        { ip: '192.0.2.1', firstSeen: T0 + 1_000, lastSeen: T0 + MINUTE + 30, count: 4 },
+        { ip: '192.0.2.2', firstSeen: T0 + MINUTE + 5, lastSeen: T0 + MINUTE + 5, count: 1 },
+      ]);
+    });
+
+    it('detectors: new_ip after the learning period, volume_spike, error_rate', async () => {
+      const raised: { rule: string; subject: string }[] = [];
+      const sink: AlertSink = { raise: ({ rule, subject }) => void raised.push({ rule, subject }) };
+      const counter = new UsageCounter('run-b');
+      const day = 24 * 60 * MINUTE;
+      // A day of one request a minute, from one address.
+      for (let m = 0; m < 61; m++) counter.count('cred-2', '198.51.100.1', 200, T0 + m * MINUTE);
+      await store.apply(counter.take(), T0 + day);
+      const now = T0 + day + MINUTE;
+      for (let i = 0; i < 150; i++)
+        counter.count(
+          'cred-2',
+          i < 100 ? '198.51.100.1' : '198.51.100.9',
+          i < 90 ? 500 : 200,
+          T0 + 61 * MINUTE,
+        );
+      const batch = counter.take();
+      const applied = await store.apply(batch, now);
+      await runUsageDetectors({
+        store,
+        sink,
+        settings: DEFAULT_USAGE_SETTINGS.detectors,
+        batch,
+        applied,
+        now,
+      });
+      assert.deepEqual(raised.map((a) => a.rule).sort(), ['error_rate', 'new_ip', 'volume_spike']);
+      assert.ok(raised.every((a) => a.subject === 'credential:cred-2'));
+    });
+  });
+}
