@@ -1,14 +1,12 @@
-import { Ajv, type Options } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { createAjv } from '../http/ajv.ts';
 
 /**
  * Bodies are validated strictly (a number is never silently turned into a string); query strings and
  * path parameters arrive as text, so they are coerced to the declared types.
  */
 export function schemaCompiler(): FastifySchemaCompiler<unknown> {
-  const common: Options = { allErrors: true, strict: false, useDefaults: true, removeAdditional: false };
-  const body = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
-  const text = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
+  const body = createAjv({ useDefaults: true, coerceTypes: false });
+  const text = createAjv({ useDefaults: true, coerceTypes: 'array' });
   return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object);
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { Ajv, ValidateFunction } from 'ajv';
+import { createAjv } from '../http/ajv.ts';
 import type { FieldError } from '../http/api-error.ts';
 import { fieldErrors } from '../http/field-errors.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.ts';
@@ -71,9 +71,7 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 }
 
 function newValidator(): Ajv {
-  return addFormats.default(
-    new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false, validateSchema: true }),
-  );
+  return createAjv();
 }
 
 function verdictOf(validate: ValidateFunction, body: Buffer): BodyVerdict {

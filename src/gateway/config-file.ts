@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { createAjv } from '../http/ajv.ts';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
 import { Checker } from './config-file-checker.ts';
+import { problemsOfErrors, sortProblems } from './config-file-problems.ts';
+import { GATEWAY_FILE_SCHEMA } from './config-file-schema.ts';
 import type { RouteRule } from './route-table.ts';
 
 /** What the declarative gateway file (`gatehouse.config.json` / `.yaml`) says. Never a secret. */
@@ -119,178 +122,140 @@ function parseText(
   return { ok: true, data: document.toJS() };
 }
 
+const validateFile = createAjv({ verbose: true }).compile(GATEWAY_FILE_SCHEMA);
+
+/** The order problems are reported in, section by section (the schema's own order is the documentation's). */
+const CHECK_ORDER = [
+  'environments',
+  'limits',
+  'paths',
+  'routes',
+  'rate_limits',
+  'upstream_timeouts',
+  'plain_http',
+];
+
 /**
- * Validates already-parsed data (JSON and YAML end up here alike). A `body_schema` given as a path
- * is read relative to `baseDir` (the gateway file's folder).
+ * Validates already-parsed data (JSON and YAML end up here alike): the schema's structural checks,
+ * then the checks that need code. A `body_schema` given as a path is read relative to `baseDir`.
  */
 export function checkGatewayFile(
   data: unknown,
   source: string,
   baseDir = dirname(source),
 ): { value: GatewayFile; problems: string[] } {
-  const check = new Checker(source, baseDir);
-  const top = check.object(data ?? {}, '', [
-    'environments',
-    'routes',
-    'rate_limits',
-    'limits',
-    'upstream_timeouts',
-    'plain_http',
-    'paths',
-  ]);
-  const defaults = DEFAULT_GATEWAY_FILE;
-  const environmentsInput = check.object(top?.environments ?? {}, 'environments', ['production', 'sandbox']);
-  const environment = (name: Environment): EnvironmentRule => {
-    const path = `environments.${name}`;
-    const input = check.object(environmentsInput?.[name] ?? {}, path, ['upstream', 'hosts']);
-    const upstream =
-      input?.upstream === undefined || input.upstream === null
-        ? null
-        : check.upstreamUrl(input.upstream, `${path}.upstream`);
-    const hosts = check.stringList(input?.hosts ?? [], `${path}.hosts`, (host) =>
-      /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(host)
-        ? null
-        : 'must be a lower-case host name without port',
-    );
-    return { upstream, hosts };
+  const input = data ?? {};
+  const structural = validateFile(input) ? [] : problemsOfErrors(validateFile.errors ?? []);
+  const check = new Checker(baseDir, structural);
+  const top = (isObject(input) ? input : {}) as Input;
+  const setting = <T>(path: string, fallback: T): T => {
+    const value = path
+      .split('.')
+      .reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), top);
+    return value === undefined || !check.clean(path) ? fallback : (value as T);
   };
+
+  const environment = (name: Environment): EnvironmentRule => ({
+    upstream: check.upstreamUrl(
+      setting(`environments.${name}.upstream`, null),
+      `environments.${name}.upstream`,
+    ),
+    hosts: setting<string[]>(`environments.${name}.hosts`, []),
+  });
   const environments = { production: environment('production'), sandbox: environment('sandbox') };
   const shared = environments.production.hosts.filter((h) => environments.sandbox.hosts.includes(h));
-  if (shared.length > 0) check.fail('environments', `host ${shared[0]} is listed for both environments`);
+  if (shared.length > 0)
+    check.fail('environments', `host ${shared[0]} is listed for both environments`, true);
 
-  const limitsInput = check.object(top?.limits ?? {}, 'limits', [
-    'max_body_bytes',
-    'max_header_bytes',
-    'max_headers',
-    'headers_timeout_ms',
-    'request_timeout_ms',
-    'keep_alive_timeout_ms',
-    'max_in_flight_per_credential',
-    'max_in_flight_per_ip',
-    'buffered_body_bytes',
-  ]);
-  const d = defaults.limits;
+  const d = DEFAULT_GATEWAY_FILE.limits;
   const limits: TrafficLimits = {
-    maxBodyBytes: check.integer(
-      limitsInput?.max_body_bytes,
-      'limits.max_body_bytes',
-      0,
-      2 ** 40,
-      d.maxBodyBytes,
-    ),
-    maxHeaderBytes: check.integer(
-      limitsInput?.max_header_bytes,
-      'limits.max_header_bytes',
-      1024,
-      1024 * 1024,
-      d.maxHeaderBytes,
-    ),
-    maxHeaders: check.integer(limitsInput?.max_headers, 'limits.max_headers', 8, 1000, d.maxHeaders),
-    headersTimeoutMs: check.integer(
-      limitsInput?.headers_timeout_ms,
-      'limits.headers_timeout_ms',
-      100,
-      600_000,
-      d.headersTimeoutMs,
-    ),
-    requestTimeoutMs: check.integer(
-      limitsInput?.request_timeout_ms,
-      'limits.request_timeout_ms',
-      100,
-      3_600_000,
-      d.requestTimeoutMs,
-    ),
-    keepAliveTimeoutMs: check.integer(
-      limitsInput?.keep_alive_timeout_ms,
-      'limits.keep_alive_timeout_ms',
-      0,
-      600_000,
-      d.keepAliveTimeoutMs,
-    ),
-    maxInFlightPerCredential: check.cap(
-      limitsInput,
-      'max_in_flight_per_credential',
-      d.maxInFlightPerCredential,
-    ),
-    maxInFlightPerIp: check.cap(limitsInput, 'max_in_flight_per_ip', d.maxInFlightPerIp),
-    bufferedBodyBytes: check.integer(
-      limitsInput?.buffered_body_bytes,
-      'limits.buffered_body_bytes',
-      0,
-      16 * 1024 * 1024,
-      d.bufferedBodyBytes,
-    ),
+    maxBodyBytes: setting('limits.max_body_bytes', d.maxBodyBytes),
+    maxHeaderBytes: setting('limits.max_header_bytes', d.maxHeaderBytes),
+    maxHeaders: setting('limits.max_headers', d.maxHeaders),
+    headersTimeoutMs: setting('limits.headers_timeout_ms', d.headersTimeoutMs),
+    requestTimeoutMs: setting('limits.request_timeout_ms', d.requestTimeoutMs),
+    keepAliveTimeoutMs: setting('limits.keep_alive_timeout_ms', d.keepAliveTimeoutMs),
+    maxInFlightPerCredential: setting('limits.max_in_flight_per_credential', d.maxInFlightPerCredential),
+    maxInFlightPerIp: setting('limits.max_in_flight_per_ip', d.maxInFlightPerIp),
+    bufferedBodyBytes: setting('limits.buffered_body_bytes', d.bufferedBodyBytes),
   };
   if (limits.requestTimeoutMs < limits.headersTimeoutMs)
-    check.fail('limits.request_timeout_ms', 'must not be shorter than limits.headers_timeout_ms');
+    check.fail('limits.request_timeout_ms', 'must not be shorter than limits.headers_timeout_ms', true);
 
-  const pathsInput = check.object(top?.paths ?? {}, 'paths', ['case_sensitive']);
-  const caseSensitive = pathsInput?.case_sensitive ?? false;
-  if (typeof caseSensitive !== 'boolean') check.fail('paths.case_sensitive', 'must be true or false');
+  const caseSensitive = setting('paths.case_sensitive', false);
+  const routeList = Array.isArray(top.routes) ? top.routes : [];
+  const routes = routeList.map((route, index) => routeOf(check, route, `routes[${index}]`));
+  checkDuplicateRoutes(check, routes, caseSensitive);
 
-  const routes = check.list(top?.routes ?? [], 'routes').map((input, index) => check.route(input, index));
+  const r = DEFAULT_GATEWAY_FILE.rateLimits;
+  const rate = (name: string, fallback: RateLimit | null): RateLimit | null => {
+    const value = setting<RateLimit | false | null>(`rate_limits.${name}`, fallback);
+    return value === false || value === null ? null : value;
+  };
+  const t = DEFAULT_GATEWAY_FILE.upstreamTimeouts;
+  const value: GatewayFile = deepFreeze({
+    environments,
+    routes: routes.filter((route): route is RouteRule => route !== undefined),
+    rateLimits: { perCredential: rate('per_credential', r.perCredential), perIp: rate('per_ip', r.perIp) },
+    limits,
+    upstreamTimeouts: {
+      connectMs: setting('upstream_timeouts.connect_ms', t.connectMs),
+      headersMs: setting('upstream_timeouts.headers_ms', t.headersMs),
+      bodyMs: setting('upstream_timeouts.body_ms', t.bodyMs),
+    },
+    plainHttp: { revokeExposedCredentials: setting('plain_http.revoke_exposed_credentials', false) },
+    paths: { caseSensitive },
+  });
+  const problems = sortProblems([...structural, ...check.problems], GATEWAY_FILE_SCHEMA, CHECK_ORDER);
+  return {
+    value,
+    problems: problems.map((p) => `${source}: ${p.path === '' ? '(top level)' : p.path} ${p.message}`),
+  };
+}
+
+type Input = Record<string, unknown>;
+
+function isObject(value: unknown): value is Input {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One route, or undefined when anything in it is wrong (its problems are reported). */
+function routeOf(check: Checker, input: unknown, path: string): RouteRule | undefined {
+  if (!isObject(input)) return undefined; // the schema reported it
+  const route = input;
+  const methods = check.methods(route.method, `${path}.method`);
+  check.pathPattern(route.path, `${path}.path`);
+  const bodySchema = check.bodySchema(route.body_schema, `${path}.body_schema`, methods);
+  if (!check.clean(path)) return undefined;
+  return {
+    methods,
+    path: route.path as string,
+    scopes: route.scopes as string[],
+    maxBodyBytes: (route.max_body_bytes as number | undefined) ?? null,
+    bodySchema,
+    allowPathParameters: route.allow_path_parameters === true,
+  };
+}
+
+function checkDuplicateRoutes(
+  check: Checker,
+  routes: readonly (RouteRule | undefined)[],
+  caseSensitive: boolean,
+): void {
   const seen = new Set<string>();
-  const foldHint =
-    ' (paths that differ only by letter case are one route unless paths.case_sensitive is true)';
+  const foldHint = caseSensitive
+    ? ''
+    : ' (paths that differ only by letter case are one route unless paths.case_sensitive is true)';
   for (const route of routes) {
     if (route === undefined) continue; // already reported
     const pattern = route.path.replace(/\{[^}]*\}/g, '{}');
     for (const method of route.methods ?? ['*']) {
-      const key = `${method} ${caseSensitive === true ? pattern : pattern.toLowerCase()}`;
+      const key = `${method} ${caseSensitive ? pattern : pattern.toLowerCase()}`;
       if (seen.has(key))
-        check.fail(
-          'routes',
-          `${method} ${route.path} is declared more than once${caseSensitive === true ? '' : foldHint}`,
-        );
+        check.fail('routes', `${method} ${route.path} is declared more than once${foldHint}`, true);
       seen.add(key);
     }
   }
-
-  const rateInput = check.object(top?.rate_limits ?? {}, 'rate_limits', ['per_credential', 'per_ip']);
-  const rateLimits = {
-    perCredential: check.rateLimit(rateInput, 'per_credential', defaults.rateLimits.perCredential),
-    perIp: check.rateLimit(rateInput, 'per_ip', defaults.rateLimits.perIp),
-  };
-
-  const timeoutsInput = check.object(top?.upstream_timeouts ?? {}, 'upstream_timeouts', [
-    'connect_ms',
-    'headers_ms',
-    'body_ms',
-  ]);
-  const t = defaults.upstreamTimeouts;
-  const upstreamTimeouts = {
-    connectMs: check.integer(
-      timeoutsInput?.connect_ms,
-      'upstream_timeouts.connect_ms',
-      100,
-      600_000,
-      t.connectMs,
-    ),
-    headersMs: check.integer(
-      timeoutsInput?.headers_ms,
-      'upstream_timeouts.headers_ms',
-      100,
-      3_600_000,
-      t.headersMs,
-    ),
-    bodyMs: check.integer(timeoutsInput?.body_ms, 'upstream_timeouts.body_ms', 100, 3_600_000, t.bodyMs),
-  };
-
-  const plainInput = check.object(top?.plain_http ?? {}, 'plain_http', ['revoke_exposed_credentials']);
-  const revoke = plainInput?.revoke_exposed_credentials ?? false;
-  if (typeof revoke !== 'boolean')
-    check.fail('plain_http.revoke_exposed_credentials', 'must be true or false');
-
-  const value: GatewayFile = deepFreeze({
-    environments,
-    routes: routes.filter((r): r is RouteRule => r !== undefined),
-    rateLimits,
-    limits,
-    upstreamTimeouts,
-    plainHttp: { revokeExposedCredentials: revoke === true },
-    paths: { caseSensitive: caseSensitive === true },
-  });
-  return { value, problems: check.problems };
 }
 
 function deepFreeze<T>(value: T): T {

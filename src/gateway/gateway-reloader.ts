@@ -75,6 +75,21 @@ export class GatewayReloader {
   async #reloadNow(context: AuditContext): Promise<GatewayReloadOutcome> {
     const gateway = this.#gateway;
     if (gateway === null) return { ok: false, reason: 'not_running' };
+    try {
+      return await this.#readAndSwap(gateway, context);
+    } catch (error) {
+      this.#logger.error(
+        { err: error, config_file: this.#running.configFile },
+        'gateway file not reloaded; the running configuration stays',
+      );
+      throw error;
+    }
+  }
+
+  async #readAndSwap(
+    gateway: Pick<RunningGateway, 'reload'>,
+    context: AuditContext,
+  ): Promise<GatewayReloadOutcome> {
     const read = new EnvReader(this.#source.env);
     const next = readGatewayConfig(read, this.#source.cwd);
     const problems = read.problems.map((problem) =>
@@ -92,15 +107,7 @@ export class GatewayReloader {
       return { ok: false, reason: 'invalid', configFile: next.configFile ?? running.configFile, problems };
     }
     const plan = planReload(running, next);
-    try {
-      await this.#swapIn(gateway, { running, next, plan, context });
-    } catch (error) {
-      this.#logger.error(
-        { err: error, config_file: next.configFile },
-        'gateway file not reloaded; the running configuration stays',
-      );
-      throw error;
-    }
+    await this.#swapIn(gateway, { running, next, plan, context });
     this.#running = plan.applied;
     return {
       ok: true,

@@ -1,6 +1,6 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { BoundedCache } from '../cache/bounded-cache.ts';
+import { createAjv } from '../http/ajv.ts';
 import { type FieldError, invalidRequest } from '../http/api-error.ts';
 import { fieldErrors } from '../http/field-errors.ts';
 
@@ -13,9 +13,7 @@ const CACHE_SIZE = 500;
  * once per change, not once per event. Validation never changes the data (no defaults, no coercion).
  */
 export class PayloadValidator {
-  readonly #ajv = addFormats.default(
-    new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false, validateSchema: true }),
-  );
+  readonly #ajv = createAjv();
   // Ajv keeps every schema it compiled until told to forget it; an evicted validator must go from both.
   readonly #compiled = new BoundedCache<string, ValidateFunction>(CACHE_SIZE, {
     onEvict: (_key, validate) => {
