@@ -181,6 +181,79 @@ export const GATEWAY_FILE_SCHEMA = Type.Object(
       { case_sensitive: flag('The upstreams tell /a from /A (default false).') },
       'How request paths are matched.',
     ),
+    monitoring: section(
+      {
+        usage: section(
+          {
+            flush_interval_ms: Type.Optional(
+              integer(
+                100,
+                60_000,
+                'How often usage records are written (default 5000): what a crash can lose.',
+              ),
+            ),
+          },
+          'Usage records per credential and minute.',
+        ),
+        detectors: section(
+          {
+            new_ip: section(
+              {
+                enabled: flag('Alert when a credential is used from a new address (default true).'),
+                learning_period_ms: Type.Optional(
+                  integer(
+                    0,
+                    90 * 86_400_000,
+                    'Addresses seen this long after first use are learnt (default 86400000).',
+                  ),
+                ),
+              },
+              'The new_ip rule.',
+            ),
+            volume_spike: section(
+              {
+                enabled: flag("Alert on a minute far above the credential's baseline (default true)."),
+                factor: Type.Optional(
+                  Type.Number({
+                    minimum: 1.5,
+                    maximum: 1000,
+                    description: 'How many times the baseline a minute must reach (default 10).',
+                    errorMessage: 'must be a number from 1.5 to 1000',
+                  }),
+                ),
+                min_requests: Type.Optional(
+                  integer(1, 1e9, 'Fewer requests in the minute never alert (default 100).'),
+                ),
+                baseline_minutes: Type.Optional(
+                  integer(1, 1440, 'The baseline is the mean of this many minutes (default 60).'),
+                ),
+              },
+              'The volume_spike rule.',
+            ),
+            error_rate: section(
+              {
+                enabled: flag("Alert when many of a credential's requests fail (default true)."),
+                threshold: Type.Optional(
+                  Type.Number({
+                    exclusiveMinimum: 0,
+                    maximum: 1,
+                    description: 'The share of 4xx and 5xx answers that alerts (default 0.5).',
+                    errorMessage: 'must be a number above 0 and at most 1',
+                  }),
+                ),
+                min_requests: Type.Optional(
+                  integer(1, 1e9, 'Fewer requests in the window never alert (default 20).'),
+                ),
+                window_minutes: Type.Optional(integer(1, 1440, 'The window, in minutes (default 5).')),
+              },
+              'The error_rate rule.',
+            ),
+          },
+          'The usage detectors (the other rules are set with GATEHOUSE_ALERT_* variables).',
+        ),
+      },
+      'Usage records and the detectors that read them.',
+    ),
   },
   {
     additionalProperties: false,

@@ -3,6 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { createAjv } from '../http/ajv.ts';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
+import { DEFAULT_USAGE_SETTINGS, type UsageSettings } from '../usage/alert-sink.ts';
 import { Checker } from './config-file-checker.ts';
 import { problemsOfErrors, sortProblems } from './config-file-problems.ts';
 import { GATEWAY_FILE_SCHEMA } from './config-file-schema.ts';
@@ -18,6 +19,8 @@ export interface GatewayFile {
   readonly plainHttp: { readonly revokeExposedCredentials: boolean };
   /** `caseSensitive`: the upstreams tell `/a` from `/A` (else a path must read as one route either way). */
   readonly paths: { readonly caseSensitive: boolean };
+  /** Usage records' batch interval and the usage detectors' thresholds (`monitoring.*`). */
+  readonly monitoring: UsageSettings;
 }
 
 export interface EnvironmentRule {
@@ -70,6 +73,7 @@ export const DEFAULT_GATEWAY_FILE: GatewayFile = deepFreeze({
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 },
   plainHttp: { revokeExposedCredentials: false },
   paths: { caseSensitive: false },
+  monitoring: DEFAULT_USAGE_SETTINGS,
 });
 
 const DEFAULT_NAMES = ['gatehouse.config.json', 'gatehouse.config.yaml', 'gatehouse.config.yml'];
@@ -133,6 +137,7 @@ const CHECK_ORDER = [
   'rate_limits',
   'upstream_timeouts',
   'plain_http',
+  'monitoring',
 ];
 
 /**
@@ -205,6 +210,7 @@ export function checkGatewayFile(
     },
     plainHttp: { revokeExposedCredentials: setting('plain_http.revoke_exposed_credentials', false) },
     paths: { caseSensitive },
+    monitoring: monitoringOf(setting),
   });
   const problems = sortProblems([...structural, ...check.problems], GATEWAY_FILE_SCHEMA, CHECK_ORDER);
   return {
@@ -214,6 +220,32 @@ export function checkGatewayFile(
 }
 
 type Input = Record<string, unknown>;
+
+function monitoringOf(setting: <T>(path: string, fallback: T) => T): UsageSettings {
+  const d = DEFAULT_USAGE_SETTINGS.detectors;
+  const at = 'monitoring.detectors';
+  return {
+    flushIntervalMs: setting('monitoring.usage.flush_interval_ms', DEFAULT_USAGE_SETTINGS.flushIntervalMs),
+    detectors: {
+      newIp: {
+        enabled: setting(`${at}.new_ip.enabled`, d.newIp.enabled),
+        learningMs: setting(`${at}.new_ip.learning_period_ms`, d.newIp.learningMs),
+      },
+      volumeSpike: {
+        enabled: setting(`${at}.volume_spike.enabled`, d.volumeSpike.enabled),
+        factor: setting(`${at}.volume_spike.factor`, d.volumeSpike.factor),
+        minRequests: setting(`${at}.volume_spike.min_requests`, d.volumeSpike.minRequests),
+        baselineMinutes: setting(`${at}.volume_spike.baseline_minutes`, d.volumeSpike.baselineMinutes),
+      },
+      errorRate: {
+        enabled: setting(`${at}.error_rate.enabled`, d.errorRate.enabled),
+        threshold: setting(`${at}.error_rate.threshold`, d.errorRate.threshold),
+        minRequests: setting(`${at}.error_rate.min_requests`, d.errorRate.minRequests),
+        windowMinutes: setting(`${at}.error_rate.window_minutes`, d.errorRate.windowMinutes),
+      },
+    },
+  };
+}
 
 function isObject(value: unknown): value is Input {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

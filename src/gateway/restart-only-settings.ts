@@ -3,7 +3,7 @@ import type { GatewayConfig } from './gateway-config.ts';
 /**
  * Settings a reload cannot apply: Node's listeners take them when they are created (header limits
  * and timeouts, the plain-HTTP listener and who is trusted to say where a request came from), or
- * they come from environment variables read once at start. Named as in the gateway file.
+ * they come from environment variables read once at start, or the usage recorder took them at start. Named as in the gateway file.
  */
 const RESTART_ONLY: readonly { name: string; of: (config: GatewayConfig) => unknown }[] = [
   { name: 'limits.max_header_bytes', of: (c) => c.limits.maxHeaderBytes },
@@ -12,6 +12,7 @@ const RESTART_ONLY: readonly { name: string; of: (config: GatewayConfig) => unkn
   { name: 'limits.request_timeout_ms', of: (c) => c.limits.requestTimeoutMs },
   { name: 'limits.keep_alive_timeout_ms', of: (c) => c.limits.keepAliveTimeoutMs },
   { name: 'plain_http.revoke_exposed_credentials', of: (c) => c.plainHttp.revokeExposedCredentials },
+  { name: 'monitoring', of: (c) => JSON.stringify(c.monitoring) },
   { name: 'GATEHOUSE_HTTP_PORT', of: (c) => c.httpPort },
   { name: 'GATEHOUSE_TRUSTED_PROXIES', of: (c) => c.trustedProxies.join(',') },
 ];
@@ -38,6 +39,7 @@ export function planReload(running: GatewayConfig, next: GatewayConfig): ReloadP
       keepAliveTimeoutMs: running.limits.keepAliveTimeoutMs,
     }),
     plainHttp: running.plainHttp,
+    monitoring: running.monitoring,
     httpPort: running.httpPort,
     trustedProxies: running.trustedProxies,
   });

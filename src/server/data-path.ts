@@ -9,7 +9,6 @@ import { DEFAULT_OVERLAP_SECONDS } from '../keys/key-service.ts';
 import type { Logger } from '../log/logger.ts';
 import { GatewayMetrics, type GatewayMetricsSnapshot } from '../metrics/gateway-metrics.ts';
 import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
-import { DEFAULT_USAGE_SETTINGS } from '../usage/alert-sink.ts';
 import { UsageCounter } from '../usage/usage-counter.ts';
 import { startUsageFlusher } from '../usage/usage-flusher.ts';
 import { UsageStore } from '../usage/usage-store.ts';
@@ -36,7 +35,7 @@ export async function startDataPath(
   const usage = startUsageFlusher({
     counter,
     store: new UsageStore(services.database.db, services.database.dialect),
-    settings: DEFAULT_USAGE_SETTINGS,
+    settings: config.gateway.monitoring,
     sink: services.alerts,
     logger,
   });

@@ -34,11 +34,13 @@ export interface AlertSinkFixture {
 export async function startAlertSinkFixture(
   name: string,
   env: Record<string, string> = {},
+  gatewayFile?: string,
 ): Promise<AlertSinkFixture> {
   const receiver = await startWebhookReceiver();
   const smtp = await startSmtpReceiver();
   const server = await startTestServer({
     name,
+    ...(gatewayFile === undefined ? {} : { gatewayFile }),
     env: {
       GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',
       GATEHOUSE_WEBHOOK_CA_FILE: receiver.caFile,
