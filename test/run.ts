@@ -11,7 +11,10 @@ import { join } from 'node:path';
 const artifacts = mkdtempSync(join(tmpdir(), 'gatehouse-test-run-'));
 const outputFile = join(artifacts, 'test-output.log');
 const output = createWriteStream(outputFile);
-const patterns = process.argv.length > 2 ? process.argv.slice(2) : ['src/**/*.test.ts', 'test/**/*.test.ts'];
+const patterns =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : ['src/**/*.test.ts', 'test/**/*.test.ts', 'packages/*/test/**/*.test.ts'];
 
 const child = spawn(
   process.execPath,
