@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type Config, loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/log/logger.ts';
+import { type Config, loadConfig } from '../src/server/config.ts';
 import { createServices, type Services } from '../src/server/services.ts';
 
 export const BENCH_POSTGRES_URL =

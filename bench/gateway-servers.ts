@@ -14,8 +14,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { loadConfig } from '../src/config/config.ts';
 import { createLogger, logDestination } from '../src/log/logger.ts';
+import { loadConfig } from '../src/server/config.ts';
 import { startGatehouse } from '../src/server/gatehouse.ts';
 import { loadTlsCredentials } from '../src/tls/tls-credentials.ts';
 

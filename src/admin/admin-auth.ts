@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditContext } from '../audit/audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import { clientNetworkOf } from '../net/client-network.ts';
@@ -95,14 +94,5 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
   });
 }
 
-/** The audit context of an authenticated admin request. */
-export function auditContextOf(request: FastifyRequest): AuditContext {
-  const admin = request.admin;
-  return {
-    actor: admin
-      ? { type: 'admin_token', id: admin.tokenId, name: admin.name }
-      : { type: 'system', id: null, name: 'anonymous' },
-    ip: request.ip,
-    requestId: request.id,
-  };
-}
+// Kept for the route files another wave-2 change rewrites; new code imports `audit/audit-context.ts`.
+export { auditContextOf } from '../audit/audit-context.ts';

@@ -1,4 +1,4 @@
-import { type TokenBucketState, takeToken } from '../gateway/token-bucket.ts';
+import { type TokenBucketState, takeToken } from '../rate-limit/token-bucket.ts';
 
 export interface AuthFailureThrottleOptions {
   /** Failed attempts a client may make at once. */

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IdempotencyClaim } from '../audit/audit-context.ts';
+import { auditContextOf } from '../audit/audit-context.ts';
 import type { AuditContext } from '../audit/audit-log.ts';
-import { type IdempotencyClaim, IdempotencyKeyTaken } from '../audit/change-transaction.ts';
+import { IdempotencyKeyTaken } from '../audit/change-transaction.ts';
 import { ApiError } from '../http/api-error.ts';
-import { auditContextOf } from './admin-auth.ts';
 import { replayIfUsed, sendStored } from './idempotency.ts';
 import type { StoredResponse } from './idempotency-records.ts';
 

@@ -5,23 +5,10 @@ import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { linkHash } from './audit-chain.ts';
 import { type AuditLogTable, GENESIS_HASH } from './audit-schema.ts';
-import type { IdempotencyClaim } from './change-transaction.ts';
 
-/** Who did something: an admin token, the local CLI, or Gatehouse itself. */
-export interface Actor {
-  readonly type: 'admin_token' | 'cli' | 'system';
-  readonly id: string | null;
-  readonly name: string;
-}
+export type { Actor, AuditContext } from './audit-context.ts';
 
-/** Who is acting and from where: carried from a request (or the CLI) into every audited change. */
-export interface AuditContext {
-  readonly actor: Actor;
-  readonly ip?: string | null;
-  readonly requestId?: string | null;
-  /** The request's Idempotency-Key, to be taken and completed inside the change's transaction. */
-  readonly idempotency?: IdempotencyClaim | undefined;
-}
+import type { Actor, AuditContext } from './audit-context.ts';
 
 export interface AuditInput extends Omit<AuditContext, 'idempotency'> {
   readonly action: string;

@@ -1,22 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
-import type { AuditContext } from './audit-log.ts';
-
-/**
- * An `Idempotency-Key` bound to the change it asked for (C8): the key is taken and the response
- * stored inside the change's own transaction, so the change and its record commit together or not
- * at all. A crash before the commit leaves neither (the retry runs again); after it, both (the retry
- * gets the stored response).
- */
-export interface IdempotencyClaim {
-  /**
-   * Takes the key inside `trx`, first thing. Waits while another transaction holds the same key;
-   * false when a request with this key has already committed.
-   */
-  take(trx: Kysely<Schema>): Promise<boolean>;
-  /** Stores, inside `trx`, the response the request will be answered with for `result`. */
-  complete(trx: Kysely<Schema>, result: unknown): Promise<void>;
-}
+import type { AuditContext } from './audit-context.ts';
 
 /** Thrown (rolling the transaction back) when the key was already used by a committed request. */
 export class IdempotencyKeyTaken extends Error {

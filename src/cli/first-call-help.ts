@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { Config } from '../config/config.ts';
+import type { Config } from '../server/config.ts';
 import type { RunningGatehouse } from '../server/gatehouse.ts';
 
 /**

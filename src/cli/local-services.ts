@@ -1,5 +1,5 @@
-import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../log/logger.ts';
+import { loadConfig } from '../server/config.ts';
 import type { Services } from '../server/services.ts';
 
 /**

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError } from '../config/config.ts';
 import { isStartupError } from '../config/startup-error.ts';
 import { DRAIN_TIMEOUT_MS } from '../gateway/drain-server.ts';
+import { loadConfig } from '../server/config.ts';
 import type { RunningGatehouse } from '../server/gatehouse.ts';
 import { firstCallHelp } from './first-call-help.ts';
 import { stopWithNpm } from './parent-watch.ts';

@@ -5,6 +5,7 @@ import type { WebhookEndpoint } from '../webhooks/webhook-endpoint.ts';
 import type { WebhookAttempt, WebhookDelivery } from '../webhooks/webhook-message.ts';
 import type { AdminClient } from './admin-client.ts';
 import { collect, countOf, print, record, runWithClient, table } from './output.ts';
+import { registerListenCommand } from './webhook-listen.ts';
 
 type Issued = WebhookEndpoint & { secret: string | null };
 const ENDPOINT_COLUMNS = [
@@ -31,6 +32,7 @@ const ONE_TIME_NOTICE = 'Store this secret now: it is shown only once.';
 /** `gatehouse webhooks …`: endpoints, deliveries, replay and secret rotation through the admin API. */
 export function registerWebhookCommands(program: Command): void {
   const webhooks = program.command('webhooks').description('webhook endpoints, deliveries and replays');
+  registerListenCommand(webhooks);
   const endpoints = webhooks.command('endpoints').description('webhook endpoints (list by default)');
 
   endpoints

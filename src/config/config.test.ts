@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from '../server/config.ts';
+import { ConfigError } from './config.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
 const strong = () => randomBytes(32).toString('base64url');

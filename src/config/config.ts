@@ -2,9 +2,6 @@ import { resolve } from 'node:path';
 import type { Keyring } from '../crypto/envelope.ts';
 import { isValidPrefix } from '../crypto/key-format.ts';
 import type { Secret } from '../crypto/secret.ts';
-import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
-import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
-import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 import { loadDevelopmentSecrets } from './development-secrets.ts';
 import { parseEncryptionKeys } from './encryption-keys.ts';
 import { type Env, EnvReader, looksLikePlaceholder } from './env-reader.ts';
@@ -17,8 +14,12 @@ export interface Listener {
   readonly port: number;
 }
 
-/** Everything Gatehouse reads from its environment, validated once at start. */
-export interface Config {
+/**
+ * What Gatehouse reads from its environment for itself, validated once at start. Each feature's
+ * own section (the gateway file, webhooks, OAuth) is read by that feature's reader, registered by
+ * the composition root (`server/config.ts`), which names the whole `Config`.
+ */
+export interface BaseConfig {
   readonly mode: Mode;
   readonly dataDir: string;
   readonly data: Listener;
@@ -36,13 +37,20 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How long a verified credential may be served from memory when no change was announced. */
   readonly credentialCacheTtlMs: number;
-  /** The data path: routes, upstreams, limits (`GATEHOUSE_CONFIG_FILE` and friends). */
-  readonly gateway: GatewayConfig;
-  /** Webhook delivery: SSRF exceptions, extra CA, retries, timeouts (`GATEHOUSE_WEBHOOK_*`). */
-  readonly webhooks: WebhookConfig;
-  /** The OAuth authorization server: issuer, audience, token endpoint limits (`GATEHOUSE_OAUTH_*`). */
-  readonly oauth: OAuthConfig;
 }
+
+/** What a feature's configuration reader is given besides the environment. */
+export interface SectionContext {
+  /** The directory relative paths are resolved from. */
+  readonly cwd: string;
+  readonly production: boolean;
+}
+
+/** Reads one feature's section of the configuration, recording problems on `read`. */
+export type SectionReader<T> = (read: EnvReader, context: SectionContext) => T;
+
+/** One reader per section, keyed by the section's name in the loaded config. */
+export type SectionReaders<S> = { readonly [K in keyof S]: SectionReader<S[K]> };
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -57,7 +65,7 @@ export class ConfigError extends Error {
 const MIN_SECRET_LENGTH = 32;
 
 /** What each loaded config was read from, kept off the object so it is never logged with it. */
-const sources = new WeakMap<Config, ConfigSource>();
+const sources = new WeakMap<BaseConfig, ConfigSource>();
 
 export interface ConfigSource {
   readonly env: Env;
@@ -65,14 +73,21 @@ export interface ConfigSource {
 }
 
 /** The environment a config was loaded from, so another thread can load the same one (`loadConfig`). */
-export function configSource(config: Config): ConfigSource {
+export function configSource(config: BaseConfig): ConfigSource {
   const source = sources.get(config);
-  if (source === undefined) throw new Error('this config was not made by loadConfig');
+  if (source === undefined) throw new Error('this config was not made by loadConfigWith');
   return source;
 }
 
-/** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */
-export function loadConfig(env: Env, cwd = process.cwd()): Config {
+/**
+ * Reads and validates the environment, with each feature's section read by its reader (in the
+ * order given); throws a `ConfigError` naming every bad variable.
+ */
+export function loadConfigWith<S extends object>(
+  env: Env,
+  cwd: string,
+  readers: SectionReaders<S>,
+): BaseConfig & Readonly<S> {
   const read = new EnvReader(env);
   const mode = read.oneOf<Mode>('GATEHOUSE_ENV', ['development', 'production'], 'development');
   const production = mode === 'production';
@@ -136,9 +151,12 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const databaseUrl = read.secret('GATEHOUSE_DATABASE_URL') ?? null;
   const redisUrl = read.secret('GATEHOUSE_REDIS_URL') ?? null;
   const redisKeyPrefix = read.string('GATEHOUSE_REDIS_KEY_PREFIX', 'gatehouse');
-  const gateway = readGatewayConfig(read, cwd);
-  const webhooks = readWebhookConfig(read, production);
-  const oauth = readOAuthConfig(read);
+  const sections = Object.fromEntries(
+    Object.entries<SectionReader<unknown>>(readers).map(([name, reader]) => [
+      name,
+      reader(read, { cwd, production }),
+    ]),
+  ) as S;
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
@@ -150,7 +168,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const keyring = parseEncryptionKeys(encryptionKeys as Secret, read);
   if (read.problems.length > 0 || keyring === undefined) throw new ConfigError(read.problems);
 
-  const config: Config = Object.freeze({
+  const config: BaseConfig & Readonly<S> = Object.freeze({
     mode,
     dataDir,
     data: Object.freeze(data),
@@ -165,9 +183,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     keyPrefix,
     logLevel,
     credentialCacheTtlMs,
-    gateway,
-    webhooks: Object.freeze(webhooks),
-    oauth: Object.freeze(oauth),
+    ...sections,
   });
   sources.set(config, Object.freeze({ env: { ...env }, cwd }));
   return config;

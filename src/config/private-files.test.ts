@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../db/database.ts';
+import { MIGRATIONS } from '../server/migrations.ts';
 import { ensureDevelopmentCertificate } from '../tls/development-certificate.ts';
 import { loadDevelopmentSecrets } from './development-secrets.ts';
 import { dataDirExposure } from './private-files.ts';
@@ -27,7 +28,7 @@ describe('files in the data directory', { skip: process.platform === 'win32' }, 
     mkdirSync(dir);
     chmodSync(dir, 0o755);
     // Migrations write, so the -wal and -shm files exist while the database is open.
-    const database = await openDatabase({ url: null, dataDir: dir });
+    const database = await openDatabase({ url: null, dataDir: dir, migrations: MIGRATIONS });
     for (const suffix of ['', '-wal', '-shm']) {
       assert.equal(modeOf(join(dir, `gatehouse.sqlite${suffix}`)), '600', `gatehouse.sqlite${suffix}`);
     }
@@ -37,14 +38,14 @@ describe('files in the data directory', { skip: process.platform === 'win32' }, 
 
   it('narrows the database files an older version left readable', async () => {
     const dir = join(root, 'old');
-    const first = await openDatabase({ url: null, dataDir: dir });
+    const first = await openDatabase({ url: null, dataDir: dir, migrations: MIGRATIONS });
     await first.close();
     for (const suffix of ['', '-wal', '-shm']) {
       try {
         chmodSync(join(dir, `gatehouse.sqlite${suffix}`), 0o644);
       } catch {}
     }
-    const second = await openDatabase({ url: null, dataDir: dir });
+    const second = await openDatabase({ url: null, dataDir: dir, migrations: MIGRATIONS });
     assert.equal(modeOf(join(dir, 'gatehouse.sqlite')), '600');
     assert.equal(modeOf(join(dir, 'gatehouse.sqlite-wal')), '600');
     await second.close();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Migration, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { createPrivateFile, ensurePrivateDir, restrictFile } from '../config/private-files.ts';
 import { endpointOf, reasonOf, StartupError } from '../config/startup-error.ts';
@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   readonly dataDir: string;
   /** Largest number of pooled PostgreSQL connections. */
   readonly poolSize?: number;
+  /** The numbered schema changes to bring the database up to (`server/migrations.ts`). */
+  readonly migrations: Readonly<Record<string, Migration>>;
 }
 
 const INT8_OID = 20;
@@ -33,7 +35,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ? await openPostgres(options.url, options.poolSize ?? 10)
     : openSqliteIn(options.dataDir);
   try {
-    await migrateToLatest(database.db, database.dialect);
+    await migrateToLatest(database.db, database.dialect, options.migrations);
   } catch (error) {
     await database.close();
     throw error;

@@ -1,17 +1,6 @@
-import type { AdminTables } from '../admin/admin-schema.ts';
-import type { AuditTables } from '../audit/audit-schema.ts';
-import type { IntegratorTables } from '../integrators/integrator-schema.ts';
-import type { KeyTables } from '../keys/key-schema.ts';
-import type { MonitorTables } from '../monitor/security-event-schema.ts';
-import type { OAuthTables } from '../oauth/oauth-schema.ts';
-import type { WebhookTables } from '../webhooks/webhook-schema.ts';
-
-/** The whole database as Kysely sees it; each concept declares its own tables. */
-export interface Schema
-  extends AuditTables,
-    AdminTables,
-    IntegratorTables,
-    KeyTables,
-    MonitorTables,
-    OAuthTables,
-    WebhookTables {}
+/**
+ * The whole database as Kysely sees it. Empty here: each concept declares its own tables, and the
+ * composition root (`server/schema.ts`) merges them into this interface, so `db/` names no feature.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in server/schema.ts
+export interface Schema {}

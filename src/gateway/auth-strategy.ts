@@ -1,7 +1,10 @@
-import type { ProblemCode } from '../http/problem-codes.ts';
-import type { Environment, RateLimit } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
+import type { RateLimit } from '../rate-limit/rate-limiter.ts';
+import type { AuthFailure } from './auth-failure.ts';
 import { misplacedCredentialFailure } from './credential-guidance.ts';
 import type { PresentedCredential } from './presented-credential.ts';
+
+export type { AuthFailure } from './auth-failure.ts';
 
 /** Who is calling, whatever kind of credential proved it: what the pipeline authorizes and forwards. */
 export interface Caller {
@@ -15,14 +18,6 @@ export interface Caller {
   readonly scope: string;
   /** This credential's own token bucket; null means the gateway default. */
   readonly rateLimit: RateLimit | null;
-}
-
-/** Why a credential is refused: a stable `code` for clients and text safe to show anyone. */
-export interface AuthFailure {
-  /** 401: not authenticated (bad or unknown credential); 403: known but not allowed here; 429: used up. */
-  readonly status: 401 | 403 | 429;
-  readonly code: ProblemCode;
-  readonly detail: string;
 }
 
 export type AuthOutcome =

@@ -1,7 +1,7 @@
+import type { Environment } from '../environments/environment.ts';
 import type { ProblemCode } from '../http/problem-codes.ts';
-import type { Environment } from '../keys/api-key.ts';
 import { credentialKindOf } from '../keys/credential-kind.ts';
-import type { AuthFailure } from './auth-strategy.ts';
+import type { AuthFailure } from './auth-failure.ts';
 
 const failure = (status: 401 | 403, code: ProblemCode, detail: string): AuthFailure =>
   Object.freeze({ status, code, detail });

@@ -1,5 +1,5 @@
 import type { EnvReader } from '../config/env-reader.ts';
-import type { Environment } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import { parseCidr } from '../net/ip-allowlist.ts';
 import {
   DEFAULT_GATEWAY_FILE,

@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Environment, RateLimit } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import { clientNetworkOf } from '../net/client-network.ts';
+import type { RateLimit } from '../rate-limit/rate-limiter.ts';
+import {
+  type RateLimiter,
+  type RateLimitPolicy,
+  rateLimitField,
+  rateLimitPolicy,
+} from '../rate-limit/rate-limiter.ts';
+import type { LimitDecision } from '../rate-limit/token-bucket.ts';
 import { type AuthStrategy, authenticate, type Caller } from './auth-strategy.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { ExposureHandler } from './exposed-credential.ts';
@@ -11,7 +19,6 @@ import { IN_FLIGHT_REFUSAL_DETAIL, type InFlightLimits } from './in-flight-limit
 import { presentedCredential } from './presented-credential.ts';
 import type { PublicRoute } from './public-route.ts';
 import { PublicRoutes } from './public-routes.ts';
-import { type RateLimiter, type RateLimitPolicy, rateLimitField, rateLimitPolicy } from './rate-limiter.ts';
 import { credentialsInRequest } from './request-credentials.ts';
 import { createRequestEndings } from './request-endings.ts';
 import { readRequestHeaders } from './request-headers.ts';
@@ -20,7 +27,6 @@ import { createRequestIds } from './request-id.ts';
 import { createRequestLog, type RequestRecord } from './request-log.ts';
 import { normalizeRequestTarget, requestPathLength } from './request-path.ts';
 import { ROUTE_REFUSALS, RouteTable } from './route-table.ts';
-import type { LimitDecision } from './token-bucket.ts';
 import type { Upstreams } from './upstreams.ts';
 import { readCheckedBody, readWholeBody } from './whole-body.ts';
 
@@ -89,6 +95,23 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   const endings = createRequestEndings(log, logger);
   const { refuse } = endings;
 
+  /** A Gatehouse endpoint for authenticated callers: held to the caller's rate limit, then served. */
+  async function serveAuthenticated(
+    route: PublicRoute,
+    caller: Caller,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+  ): Promise<void> {
+    const policy = credentialPolicyOf(caller);
+    if (policy !== null) {
+      let decision = limiter.take(caller.credentialId, policy, Date.now());
+      if (decision instanceof Promise) decision = await decision;
+      if (!decision.allowed) return endings.rateLimited(res, record, policy, decision);
+    }
+    publicRoutes.serve(route, req, res, record, caller);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = req.url ?? '';
     const receivedPathEnd = requestPathLength(received);
@@ -138,7 +161,8 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
     }
-    if (publicRoute !== undefined) return publicRoutes.serve(publicRoute, req, res, record);
+    if (publicRoute !== undefined && publicRoute.authenticated !== true)
+      return publicRoutes.serve(publicRoute, req, res, record);
 
     const presence = presentedCredential(headers);
     if (presence.kind === 'none')
@@ -165,6 +189,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
     const caller = outcome.caller;
     record.caller = caller;
+    if (publicRoute !== undefined) return serveAuthenticated(publicRoute, caller, req, res, record);
 
     const upstream = upstreams.for(caller.environment);
     if (upstream === null)

@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller } from './auth-strategy.ts';
 
 /** What a public endpoint knows about its request, and how it refuses one. */
 export interface PublicRouteContext {
   readonly requestId: string;
   /** The client address, after trusted-proxy resolution. */
   readonly ip: string;
+  /** Who is calling, for an `authenticated` route; null for the others. */
+  readonly caller: Caller | null;
   /** Ends the request with a problem+json document carrying the request id. */
   sendProblem(status: number, code: string, detail: string, headers?: Readonly<Record<string, string>>): void;
 }
@@ -18,6 +21,11 @@ export interface PublicRouteContext {
 export interface PublicRoute {
   readonly method: string;
   readonly path: string;
+  /**
+   * Served only after the gateway's authentication and per-credential rate limit, like a proxied
+   * route but answered by Gatehouse (self-rotation, receivers' reports): the handler gets the caller.
+   */
+  readonly authenticated?: true;
   handle(req: IncomingMessage, res: ServerResponse, context: PublicRouteContext): void | Promise<void>;
 }
 

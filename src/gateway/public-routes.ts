@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Caller } from './auth-strategy.ts';
 import { HSTS, REQUEST_ID_HEADER, sendProblem } from './gateway-response.ts';
 import type { PublicRoute, PublicRouteContext } from './public-route.ts';
 import type { RequestLogWriter } from './request-endings.ts';
@@ -33,7 +34,13 @@ export class PublicRoutes {
   }
 
   /** Runs the route; a throw or rejection becomes a generic 500 whose details go only to the log. */
-  serve(route: PublicRoute, req: IncomingMessage, res: ServerResponse, record: RequestRecord): void {
+  serve(
+    route: PublicRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+    caller: Caller | null = null,
+  ): void {
     record.route = route.path;
     res.setHeader(REQUEST_ID_HEADER, record.requestId);
     res.setHeader('strict-transport-security', HSTS);
@@ -41,6 +48,7 @@ export class PublicRoutes {
     const context: PublicRouteContext = {
       requestId: record.requestId,
       ip: record.ip,
+      caller,
       sendProblem(status, code, detail, extra = {}) {
         record.code = code;
         sendProblem(res, record.requestId, status, code, detail, Object.entries(extra).flat());

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { auditContextOf } from '../admin/admin-auth.ts';
+import { auditContextOf } from '../audit/audit-context.ts';
 import { ApiError, type FieldError } from '../http/api-error.ts';
 import { withProblems } from '../http/schemas.ts';
 import type { GatewayReloader } from './gateway-reloader.ts';

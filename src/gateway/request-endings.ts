@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { PROBLEM_CODES, type ProblemCode } from '../http/problem-codes.ts';
+import { type RateLimitPolicy, rateLimitField, retryAfterSeconds } from '../rate-limit/rate-limiter.ts';
+import type { LimitDecision } from '../rate-limit/token-bucket.ts';
 import { sendProblem } from './gateway-response.ts';
-import { type RateLimitPolicy, rateLimitField, retryAfterSeconds } from './rate-limiter.ts';
 import type { RequestRecord } from './request-log.ts';
-import type { LimitDecision } from './token-bucket.ts';
 import type { ProxyOutcome } from './upstream-proxy.ts';
 
 export type RequestLogWriter = (record: RequestRecord, status: number) => void;

@@ -3,11 +3,12 @@ import { createServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import type { BaseConfig } from '../config/config.ts';
 import { listenFailure } from '../config/startup-error.ts';
 import type { Redis } from '../db/redis.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import { acceptPlainHttp } from '../net/plain-http-on-tls-port.ts';
+import { createRateLimiter } from '../rate-limit/create-rate-limiter.ts';
 import { TLS_SERVER_POLICY } from '../tls/tls-policy.ts';
 import type { AuthStrategy } from './auth-strategy.ts';
 import { createClientAddressResolver } from './client-address.ts';
@@ -18,16 +19,13 @@ import type { GatewayConfig } from './gateway-config.ts';
 import { createHandlerSwap, type GatewayGeneration } from './handler-swap.ts';
 import { type InFlightCaps, InFlightLimits } from './in-flight-limit.ts';
 import { applyListenerLimits, listenerOptions } from './listener-limits.ts';
-import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { createPlainHttpListener, createPlainHttpRefusal } from './plain-http-listener.ts';
 import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
-import type { RateLimiter } from './rate-limiter.ts';
-import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { planReload } from './restart-only-settings.ts';
 import { Upstreams } from './upstreams.ts';
 
 export interface GatewayOptions {
-  readonly config: Config;
+  readonly config: BaseConfig & { readonly gateway: GatewayConfig };
   readonly tls: SecureContextOptions;
   readonly logger: Logger;
   /** Tried in order for every presented credential (API keys first; OAuth adds its own). */
@@ -72,9 +70,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { config, logger } = options;
   const gatewayConfig = config.gateway;
   const resolver = createClientAddressResolver(gatewayConfig.trustedProxies);
-  const limiter: RateLimiter = options.redis
-    ? new RedisRateLimiter({ redis: options.redis, prefix: config.redisKeyPrefix, logger })
-    : new MemoryRateLimiter();
+  const limiter = createRateLimiter({ redis: options.redis, prefix: config.redisKeyPrefix, logger });
   const exposure = createExposureHandler({
     strategies: [...(options.exposureOnly ?? []), ...options.strategies],
     securityEvents: options.securityEvents,

@@ -1,4 +1,4 @@
-import type { Environment } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import type { EnvironmentRule, UpstreamTimeouts } from './config-file.ts';
 import { UpstreamProxy } from './upstream-proxy.ts';
 

@@ -116,6 +116,12 @@ export const PROBLEM_CODES = Object.freeze({
     ADMIN,
   ),
   ip_not_allowed: entry(403, 'IP not allowed', 'The credential may not be used from this address', GATEWAY),
+  self_rotation_not_supported: entry(
+    403,
+    'Self-rotation not supported',
+    'This kind of credential cannot rotate itself over the data path',
+    GATEWAY,
+  ),
   wrong_environment: entry(
     403,
     'Wrong environment',
@@ -144,8 +150,8 @@ export const PROBLEM_CODES = Object.freeze({
   not_found: entry(404, 'Not found', 'No such resource or endpoint', ADMIN),
   // 408, 409
   request_timeout: entry(408, 'Request timeout', 'The headers or body arrived too slowly', BOTH),
-  key_not_rotatable: entry(409, 'Key not rotatable', 'A revoked key cannot be rotated', ADMIN),
-  client_revoked: entry(409, 'Client revoked', 'A revoked OAuth client cannot get a new secret', ADMIN),
+  key_not_rotatable: entry(409, 'Key not rotatable', 'A revoked key cannot be rotated', BOTH),
+  client_revoked: entry(409, 'Client revoked', 'A revoked OAuth client cannot get a new secret', BOTH),
   endpoint_disabled: entry(
     409,
     'Endpoint disabled',

@@ -1,17 +1,13 @@
+import type { Environment } from '../environments/environment.ts';
+import type { RateLimit } from '../rate-limit/rate-limiter.ts';
 import type { ApiKeySecretTable, ApiKeyTable } from './key-schema.ts';
 
-export type Environment = 'production' | 'sandbox';
-export type RefillInterval = 'hour' | 'day' | 'week' | 'month';
+// Kept for the files another wave-2 change rewrites; new code imports the homes directly.
+export type { Environment } from '../environments/environment.ts';
+export { ENVIRONMENT_MARKER, MARKER_ENVIRONMENT } from '../environments/environment.ts';
+export type { RateLimit } from '../rate-limit/rate-limiter.ts';
 
-/** The environment marker inside a key string (C6): visible to whoever holds the key. */
-export const ENVIRONMENT_MARKER: Readonly<Record<Environment, string>> = {
-  production: 'live',
-  sandbox: 'test',
-};
-export const MARKER_ENVIRONMENT: Readonly<Record<string, Environment>> = {
-  live: 'production',
-  test: 'sandbox',
-};
+export type RefillInterval = 'hour' | 'day' | 'week' | 'month';
 
 export const REFILL_INTERVAL_MS: Readonly<Record<RefillInterval, number>> = {
   hour: 3600_000,
@@ -23,11 +19,6 @@ export const REFILL_INTERVAL_MS: Readonly<Record<RefillInterval, number>> = {
 export interface UsageLimit {
   remaining: number;
   refill: { amount: number; interval: RefillInterval } | null;
-}
-
-export interface RateLimit {
-  requests_per_second: number;
-  burst: number;
 }
 
 /** The writable fields of a key: what PUT replaces. */

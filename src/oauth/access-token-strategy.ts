@@ -1,7 +1,7 @@
+import type { Environment } from '../environments/environment.ts';
 import type { AuthFailure, AuthOutcome, AuthStrategy } from '../gateway/auth-strategy.ts';
 import { wrongEnvironmentFailure } from '../gateway/credential-guidance.ts';
 import type { ProblemCode } from '../http/problem-codes.ts';
-import type { Environment } from '../keys/api-key.ts';
 import { type AccessTokens, looksLikeJwt, type TokenCheck } from './access-tokens.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';

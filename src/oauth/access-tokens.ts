@@ -1,7 +1,7 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { BoundedCache } from '../cache/bounded-cache.ts';
 import { uuid7 } from '../db/uuid7.ts';
-import type { Environment } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import type { ClientRecord } from './client-registry.ts';
 import { SIGNING_ALGORITHM, type SigningKeys } from './signing-keys.ts';
 

@@ -5,10 +5,11 @@ import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import { createLastUseRecorder } from '../db/last-use-recorder.ts';
 import type { Schema } from '../db/schema.ts';
 import { isUuid } from '../db/uuid7.ts';
+import type { Environment } from '../environments/environment.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
-import type { Environment, RateLimit } from '../keys/api-key.ts';
 import { CredentialCache } from '../keys/credential-cache.ts';
 import { createIpAllowlist, type IpAllowlist } from '../net/ip-allowlist.ts';
+import type { RateLimit } from '../rate-limit/rate-limiter.ts';
 import { CLIENT_SECRET_MARKER } from './oauth-client.ts';
 
 /** What the token endpoint and the gateway need to know about a client; nothing secret but hashes. */

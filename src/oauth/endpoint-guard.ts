@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { SecurityEvents } from '../monitor/security-events.ts';
 import {
   type RateLimiter,
   type RateLimitPolicy,
   rateLimitPolicy,
   retryAfterSeconds,
-} from '../gateway/rate-limiter.ts';
-import type { SecurityEvents } from '../monitor/security-events.ts';
+} from '../rate-limit/rate-limiter.ts';
 import { presentedClient } from './client-credentials.ts';
 import type { ClientRecord, ClientRegistry } from './client-registry.ts';
 import { BASIC_CHALLENGE, OAuthError } from './oauth-http.ts';

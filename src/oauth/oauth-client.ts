@@ -1,4 +1,6 @@
-import { activeSecrets, type Environment, type RateLimit, type SecretSummary } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
+import { activeSecrets, type SecretSummary } from '../keys/api-key.ts';
+import type { RateLimit } from '../rate-limit/rate-limiter.ts';
 import type { OAuthClientSecretTable, OAuthClientTable } from './oauth-schema.ts';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;

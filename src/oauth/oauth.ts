@@ -1,18 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
-import type { Config } from '../config/config.ts';
+import type { BaseConfig } from '../config/config.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Redis } from '../db/redis.ts';
 import type { Schema } from '../db/schema.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
 import type { AuthStrategy } from '../gateway/auth-strategy.ts';
-import { MemoryRateLimiter } from '../gateway/memory-rate-limiter.ts';
 import type { PublicRoute } from '../gateway/public-route.ts';
-import type { RateLimiter } from '../gateway/rate-limiter.ts';
-import { RedisRateLimiter } from '../gateway/redis-rate-limiter.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
+import { createRateLimiter } from '../rate-limit/create-rate-limiter.ts';
 import { createAccessTokenStrategy } from './access-token-strategy.ts';
 import { AccessTokens, type TokenAudience } from './access-tokens.ts';
 import { ClientRegistry } from './client-registry.ts';
@@ -20,10 +18,14 @@ import { ClientService } from './client-service.ts';
 import { jwksEndpoint, metadataEndpoint } from './discovery-endpoints.ts';
 import { EndpointGuard } from './endpoint-guard.ts';
 import { introspectionEndpoint } from './introspection-endpoint.ts';
+import type { OAuthConfig } from './oauth-config.ts';
 import { revocationEndpoint } from './revocation-endpoint.ts';
 import { RevokedTokens } from './revoked-tokens.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
+
+/** The configuration OAuth reads: the base settings and its own section. */
+export type OAuthHostConfig = BaseConfig & { readonly oauth: OAuthConfig };
 
 /** The OAuth authorization server (K6): clients, signing keys, tokens and revocations. */
 export interface OAuth {
@@ -36,7 +38,7 @@ export interface OAuth {
 }
 
 export interface OAuthDeps {
-  readonly config: Config;
+  readonly config: OAuthHostConfig;
   readonly db: Kysely<Schema>;
   readonly audit: AuditLog;
   readonly changes: ChangeBus;
@@ -95,12 +97,14 @@ export async function ensureSigningKey(oauth: OAuth): Promise<void> {
  */
 export function oauthDataPath(
   oauth: OAuth,
-  deps: { config: Config; redis: Redis | null; securityEvents: SecurityEvents; logger: Logger },
+  deps: { config: OAuthHostConfig; redis: Redis | null; securityEvents: SecurityEvents; logger: Logger },
 ): { publicRoutes: PublicRoute[]; strategy: AuthStrategy; close(): Promise<void> } {
   const { registry, tokens, revoked, signingKeys, audience } = oauth;
-  const limiter: RateLimiter = deps.redis
-    ? new RedisRateLimiter({ redis: deps.redis, prefix: deps.config.redisKeyPrefix, logger: deps.logger })
-    : new MemoryRateLimiter();
+  const limiter = createRateLimiter({
+    redis: deps.redis,
+    prefix: deps.config.redisKeyPrefix,
+    logger: deps.logger,
+  });
   const guard = new EndpointGuard({
     registry,
     limiter,

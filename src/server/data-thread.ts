@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { Config, LogLevel } from '../config/config.ts';
+import type { LogLevel } from '../config/config.ts';
 import type { GatewayReloaded, RunningGateway } from '../gateway/start-gateway.ts';
 import { sharedDescriptorOf, writeForwardedLines } from '../log/forwarded-lines.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Config } from './config.ts';
 import type { DataThreadData, FromDataThread, ToDataThread } from './data-thread-protocol.ts';
 import { configForThread } from './thread-config.ts';
 

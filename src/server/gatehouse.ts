@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
 import type { AuditContext } from '../audit/audit-log.ts';
-import { type Config, configSource } from '../config/config.ts';
+import { configSource } from '../config/config.ts';
 import { dataDirExposure } from '../config/private-files.ts';
 import { listenFailure } from '../config/startup-error.ts';
 import { GatewayReloader, type GatewayReloadOutcome } from '../gateway/gateway-reloader.ts';
@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { refusePlainHttpOnAdminPort } from './admin-plain-http.ts';
+import type { Config } from './config.ts';
 import { startDataThread } from './data-thread.ts';
 import { createServices, type Services } from './services.ts';
 

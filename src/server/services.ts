@@ -1,6 +1,5 @@
 import { AdminTokenService } from '../admin/admin-token-service.ts';
 import { AuditLog } from '../audit/audit-log.ts';
-import type { Config } from '../config/config.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { createKeyedHasher, deriveKey } from '../crypto/keyed-hash.ts';
 import { type Database, openDatabase } from '../db/database.ts';
@@ -15,6 +14,8 @@ import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
+import type { Config } from './config.ts';
+import { MIGRATIONS } from './migrations.ts';
 
 /**
  * What the data path works with (`data-path.ts`): storage, the change bus, credentials and OAuth.
@@ -88,7 +89,11 @@ export async function createDataPathServices(
   logger: Logger,
   options: ServicesOptions = {},
 ): Promise<DataPathServices> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    migrations: MIGRATIONS,
+  });
   const { db } = database;
   let redis: Redis | null = null;
   let changes: ChangeBus;

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 import { testEnvironment } from '../../test/support/test-config.ts';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig } from './config.ts';
 import { configForThread, configFromThread, type ThreadConfig } from './thread-config.ts';
 
 const dataDirs: string[] = [];

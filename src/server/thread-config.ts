@@ -1,5 +1,5 @@
-import type { Config } from '../config/config.ts';
 import { Secret } from '../crypto/secret.ts';
+import type { Config } from './config.ts';
 
 /**
  * A `Config` as it crosses to another thread (`workerData`): a structured clone keeps plain data,

@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/config.ts';
+import type { BaseConfig } from '../config/config.ts';
 import { reasonOf, StartupError } from '../config/startup-error.ts';
 
 export interface TlsCredentials {
@@ -11,7 +11,7 @@ export interface TlsCredentials {
 }
 
 /** The certificate both listeners serve: the configured files, or the generated development pair. */
-export async function loadTlsCredentials(config: Config): Promise<TlsCredentials> {
+export async function loadTlsCredentials(config: BaseConfig): Promise<TlsCredentials> {
   if (config.tls) {
     const { certFile, keyFile } = config.tls;
     const cert = readSetting('GATEHOUSE_TLS_CERT_FILE', certFile);

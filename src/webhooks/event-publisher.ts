@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
-import { type IdempotencyClaim, IdempotencyKeyTaken } from '../audit/change-transaction.ts';
+import type { IdempotencyClaim } from '../audit/audit-context.ts';
+import { IdempotencyKeyTaken } from '../audit/change-transaction.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
+import type { Environment } from '../environments/environment.ts';
 import { ApiError, invalidRequest } from '../http/api-error.ts';
-import type { Environment } from '../keys/api-key.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { GroupCommit } from './group-commit.ts';

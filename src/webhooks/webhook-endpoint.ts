@@ -1,4 +1,4 @@
-import type { Environment } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import type { SigningScheme } from './signing-secret.ts';
 import type { WebhookEndpointSecretTable, WebhookEndpointTable } from './webhook-schema.ts';
 

@@ -1,4 +1,4 @@
-import type { Environment } from '../keys/api-key.ts';
+import type { Environment } from '../environments/environment.ts';
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookMessageTable } from './webhook-schema.ts';
 
 /** A published event as the admin API lists it; its body only on request (it is sealed at rest). */

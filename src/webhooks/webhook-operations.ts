@@ -3,9 +3,9 @@ import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { Schema } from '../db/schema.ts';
+import type { Environment } from '../environments/environment.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
-import type { Environment } from '../keys/api-key.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 import {
   attemptContext,

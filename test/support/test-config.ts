@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Config, loadConfig } from '../../src/config/config.ts';
 import { generateCredential } from '../../src/crypto/key-format.ts';
+import { type Config, loadConfig } from '../../src/server/config.ts';
 import { recordSecret } from './artifacts.ts';
 
 export interface TestEnvironment {

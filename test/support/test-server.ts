@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import { loadConfig } from '../../src/server/config.ts';
 import { type RunningGatehouse, startGatehouse } from '../../src/server/gatehouse.ts';
 import { logFile, recordSecret } from './artifacts.ts';
 import { createHttpsClient, type HttpResponse, type RequestOptions } from './https-client.ts';

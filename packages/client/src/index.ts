@@ -31,5 +31,4 @@ export {
 } from './problem-codes.ts';
 export type { RequestLogRecord } from './redact.ts';
 export type { RetryOptions } from './retry.ts';
-// The webhook receiver (the other half of this package) is merged in from its own branch:
-// export * from './webhooks/index.ts';
+export * from './webhooks/index.ts';

@@ -1,5 +1,10 @@
-import type { RateLimit } from '../keys/api-key.ts';
 import type { LimitDecision } from './token-bucket.ts';
+
+/** A `{requests_per_second, burst}` setting, as written in keys, clients and the gateway file. */
+export interface RateLimit {
+  requests_per_second: number;
+  burst: number;
+}
 
 /** One token-bucket policy: what it limits (per credential, per IP) and how fast it refills. */
 export interface RateLimitPolicy {

@@ -1,0 +1,30 @@
+import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
+import type { Env } from '../config/env-reader.ts';
+import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
+import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
+import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
+
+/** Each feature's section of the configuration, read by that feature's reader. */
+export interface FeatureConfig {
+  /** The data path: routes, upstreams, limits (`GATEHOUSE_CONFIG_FILE` and friends). */
+  readonly gateway: GatewayConfig;
+  /** Webhook delivery: SSRF exceptions, extra CA, retries, timeouts (`GATEHOUSE_WEBHOOK_*`). */
+  readonly webhooks: WebhookConfig;
+  /** The OAuth authorization server: issuer, audience, token endpoint limits (`GATEHOUSE_OAUTH_*`). */
+  readonly oauth: OAuthConfig;
+}
+
+/** Everything Gatehouse reads from its environment, validated once at start. */
+export interface Config extends BaseConfig, FeatureConfig {}
+
+/** The feature readers, in the order their problems are reported. */
+const READERS: SectionReaders<FeatureConfig> = {
+  gateway: (read, { cwd }) => readGatewayConfig(read, cwd),
+  webhooks: (read, { production }) => Object.freeze(readWebhookConfig(read, production)),
+  oauth: (read) => Object.freeze(readOAuthConfig(read)),
+};
+
+/** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */
+export function loadConfig(env: Env, cwd = process.cwd()): Config {
+  return loadConfigWith(env, cwd, READERS);
+}

@@ -1,0 +1,25 @@
+import type { Migration } from 'kysely';
+import { adminMigration } from '../admin/admin-schema.ts';
+import { auditMigration } from '../audit/audit-schema.ts';
+import { integratorsMigration } from '../integrators/integrator-schema.ts';
+import { keysMigration } from '../keys/key-schema.ts';
+import { monitorMigration } from '../monitor/security-event-schema.ts';
+import { oauthMigration } from '../oauth/oauth-schema.ts';
+import { webhooksMigration } from '../webhooks/webhook-schema.ts';
+// Whoever opens the database through this list sees every concept's tables in `Schema`.
+import type {} from './schema.ts';
+
+/**
+ * Every schema change, in the order it was made. Each concept owns its migration; names are
+ * numbered so the order never depends on file layout. Never edit a released migration: add one,
+ * numbered after the last (the migrator refuses a database that has run a later one).
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_audit': auditMigration,
+  '0002_admin': adminMigration,
+  '0003_integrators': integratorsMigration,
+  '0004_keys': keysMigration,
+  '0005_monitor': monitorMigration,
+  '0006_webhooks': webhooksMigration,
+  '0007_oauth': oauthMigration,
+});
