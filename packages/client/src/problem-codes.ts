@@ -37,6 +37,7 @@ export const PROBLEM_CODES = [
   'not_found',
   'request_timeout',
   'key_not_rotatable',
+  'self_rotation_not_supported',
   'client_revoked',
   'endpoint_disabled',
   'event_type_exists',

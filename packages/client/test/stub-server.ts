@@ -1,18 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createTestCertificate } from './test-certificate.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-// Beside this file when run as TypeScript; two levels up when run compiled from .test-build/test.
-const fixtures = existsSync(join(here, 'fixtures'))
-  ? join(here, 'fixtures')
-  : join(here, '..', '..', 'test', 'fixtures');
+// Generated for this test process; nothing is read from or written to disk.
+const certificate = await createTestCertificate();
 
-/** The test CA the stub's certificate is signed by. */
-export const CA = readFileSync(join(fixtures, 'ca.pem'));
+/** The test CA the stub's certificate is signed by (made at run time). */
+export const CA = certificate.ca;
 
 export interface SeenRequest {
   readonly method: string;
@@ -33,8 +28,8 @@ export interface Stub {
 /** A tiny HTTPS server for localhost whose answers each test sets with `handle`. */
 export async function startStub(handle: StubHandler = (_req, res) => json(res, 200, {})): Promise<Stub> {
   const server = createServer({
-    cert: readFileSync(join(fixtures, 'localhost.pem')),
-    key: readFileSync(join(fixtures, 'localhost-key.pem')),
+    cert: certificate.cert,
+    key: certificate.key,
   });
   const stub: Stub = {
     url: '',
