@@ -111,7 +111,8 @@ describe('@gatehouse/client against the real Gatehouse', () => {
       assert.equal(error.code, code);
       assert.match(error.requestId, /\S{8,}/);
       if (error instanceof ValidationError) assert.ok(error.fields.length > 0);
-      for (const shown of [error.message, JSON.stringify(error), inspect(error)]) {
+      const shownAs = [error.message, String(error.stack), JSON.stringify(error), inspect(error)];
+      for (const shown of [...shownAs, inspect(error, { showHidden: true, depth: 8 })]) {
         assert.ok(!shown.includes(apiKey) && !shown.includes(revoked.key));
       }
     }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AccessTokenCache } from './access-token.ts';
 import { type Credential, checkBaseUrl, resolveCredential } from './credentials.ts';
 import { errorForResponse, GatehouseError, NetworkError } from './errors.ts';
-import { type RequestLogRecord, redactPath } from './redact.ts';
+import { KnownSecrets, type RequestLogRecord, redactPath } from './redact.ts';
 import { backoffMs, parseRetryAfter, type RetryOptions } from './retry.ts';
 import { createTransport, type RawResponse } from './transport.ts';
 
@@ -89,10 +89,13 @@ export class GatehouseClient {
   readonly #retry: Required<RetryOptions>;
   readonly #logger: ((record: RequestLogRecord) => void) | undefined;
   readonly #scope: string | undefined;
+  /** Every secret this client held lately, so the logger hook never sees one even in a path. */
+  readonly #known = new KnownSecrets();
 
   constructor(options: ClientOptions) {
     this.#base = checkBaseUrl(options.baseUrl, options.allowInsecureLocalhost === true);
     this.#credential = resolveCredential(options, options.env ?? process.env);
+    this.#remember(this.#credential);
     this.#transport = createTransport(options.ca === undefined ? {} : { ca: options.ca });
     this.#connectMs = options.timeouts?.connectMs ?? 5_000;
     this.#totalMs = options.timeouts?.totalMs ?? 30_000;
@@ -156,6 +159,7 @@ export class GatehouseClient {
       this.#credential.kind === 'api_key'
         ? { kind: 'api_key', apiKey: secret }
         : { ...this.#credential, clientSecret: secret };
+    this.#remember(this.#credential);
   }
 
   /**
@@ -186,6 +190,11 @@ export class GatehouseClient {
   /** Closes idle keep-alive connections. */
   close(): void {
     this.#transport.close();
+  }
+
+  #remember(credential: Credential): void {
+    if (credential.kind === 'api_key') this.#known.add(credential.apiKey);
+    else this.#known.add(credential.clientSecret);
   }
 
   #urlOf(path: string, query: CallOptions['query']): URL {
@@ -306,6 +315,7 @@ export class GatehouseClient {
     if (typeof token.access_token !== 'string') {
       throw new GatehouseError('The token endpoint answered without an access token', { status: 200 });
     }
+    this.#known.add(token.access_token);
     return {
       value: token.access_token,
       expiresInSeconds: typeof token.expires_in === 'number' ? token.expires_in : 300,
@@ -326,7 +336,7 @@ export class GatehouseClient {
     if (this.#logger === undefined) return;
     const record: RequestLogRecord = {
       method: entry.method,
-      path: redactPath(entry.url),
+      path: redactPath(entry.url, this.#known),
       attempt: entry.attempt,
       status: entry.status,
       durationMs: Date.now() - entry.started,

@@ -20,10 +20,38 @@ export interface RequestLogRecord {
 const CREDENTIAL =
   /gate_[A-Za-z0-9]+_[A-Za-z0-9_-]+|whsec_[A-Za-z0-9+/=_-]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]+/g;
 
-/** The URL's path and query with query values and anything shaped like a credential redacted. */
-export function redactPath(url: URL): string {
+/**
+ * The URL's path and query with query values, every `known` secret (as given or URL-encoded) and
+ * anything shaped like a Gatehouse credential redacted.
+ */
+export function redactPath(url: URL, known: Iterable<string> = []): string {
   const names = [...url.searchParams.keys()];
   const query =
     names.length === 0 ? '' : `?${names.map((n) => `${encodeURIComponent(n)}=[redacted]`).join('&')}`;
-  return `${url.pathname}${query}`.replace(CREDENTIAL, '[redacted]');
+  let path = `${url.pathname}${query}`;
+  for (const secret of known) {
+    if (secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret), encodeURI(secret)])) {
+      path = path.split(form).join('[redacted]');
+    }
+  }
+  return path.replace(CREDENTIAL, '[redacted]');
+}
+
+/** The last few secrets a client held (current and retired), for `redactPath`; bounded. */
+export class KnownSecrets {
+  readonly #values: string[] = [];
+  readonly #max: number;
+  constructor(max = 8) {
+    this.#max = max;
+  }
+  add(value: string): void {
+    const at = this.#values.indexOf(value);
+    if (at !== -1) this.#values.splice(at, 1);
+    this.#values.push(value);
+    if (this.#values.length > this.#max) this.#values.shift();
+  }
+  [Symbol.iterator](): Iterator<string> {
+    return this.#values[Symbol.iterator]();
+  }
 }
