@@ -163,43 +163,14 @@ describe('@gatehouse/client against the real Gatehouse', () => {
     await Promise.all([c.get('/v1/orders'), c.get('/v1/orders'), c.get('/v1/orders')]);
     assert.equal(tokenFetches(), 1);
     assert.equal(sandbox.received.at(-1)?.headers['gatehouse-credential-id'], created.json.id);
-    await new Promise((resolve) => setTimeout(resolve, 1700));
-    await c.get('/v1/orders');
+    // The token is due for refresh 1.5 s after it was issued: calls go on until the client fetches anew.
+    const deadline = Date.now() + 30_000;
+    while (tokenFetches() < 2 && Date.now() < deadline) {
+      await c.get('/v1/orders');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.equal(tokenFetches(), 2);
+    assert.ok(!records.some((r) => r.outcome === 'error'));
     assert.ok(!JSON.stringify(records).includes(secret));
-  });
-
-  it('setCredential during continuous traffic: the admin API rotates, the client switches, no request fails', async () => {
-    const issued = await newKey(server, { integrator_id: integratorId, scopes: ['orders:read'] });
-    const c = client({ apiKey: issued.key });
-    let ok = 0;
-    const failures: string[] = [];
-    let running = true;
-    const worker = async () => {
-      while (running) {
-        await c.get('/v1/orders').then(
-          () => ok++,
-          (e: Error) => failures.push(e.message),
-        );
-      }
-    };
-    const workers = [worker(), worker(), worker(), worker()];
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const rotated = await server.admin('POST', `/admin/v1/keys/${issued.id}/rotate`, {
-      body: { overlap_seconds: 2 },
-    });
-    assert.equal(rotated.status, 200, rotated.text);
-    c.setCredential(rotated.json.key);
-    const atSwitch = ok;
-    // Past the overlap the old secret no longer works: traffic still flowing proves the switch.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const afterOverlap = ok;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    running = false;
-    await Promise.all(workers);
-    assert.deepEqual(failures, []);
-    assert.ok(atSwitch > 0 && ok > afterOverlap, `${atSwitch} before, ${ok} in all`);
-    const old = client({ apiKey: issued.key, retries: { max: 0 } });
-    await assert.rejects(old.get('/v1/orders'), AuthenticationError);
   });
 });
