@@ -8,18 +8,14 @@ import {
   type RequestLogRecord,
 } from '../../packages/client/src/index.ts';
 import { recordSecret } from '../support/artifacts.ts';
+import { eventually } from '../support/eventually.ts';
 import { newIntegrator, newKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
-/** Polls `condition` until it holds; fails with `label` if it never does. */
-async function waitFor(label: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits until `condition` holds (polling; fails loudly with `label` after 30 s). */
+const waitFor = (label: string, condition: () => boolean | Promise<boolean>) =>
+  eventually(condition, { what: label, timeoutMs: 30_000 });
 
 /** Four callers in a loop on one client until stopped, counting successes and keeping failures. */
 function traffic(client: GatehouseClient, path = '/v1/orders') {
