@@ -6,6 +6,7 @@ import {
   createClient,
   type GatehouseClient,
   type RequestLogRecord,
+  ValidationError,
 } from '../../packages/client/src/index.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { eventually } from '../support/eventually.ts';
@@ -124,6 +125,25 @@ describe('@gatehouse/client rotates its credential during continuous traffic, no
         e.action === 'key.rotate' && e.target.id === issued.id,
     );
     assert.deepEqual(entry?.actor, { type: 'credential', id: issued.id, name: 'api_key' });
+  });
+
+  it('rotate() beyond the operator’s bound is a ValidationError; persist is not called, the key is kept', async () => {
+    const issued = await newKey(server, { integrator_id: integratorId, scopes: ['orders:read'] });
+    const c = client({ apiKey: issued.key });
+    let persisted = false;
+    const error = await c
+      .rotate({
+        overlap: 8 * 24 * 3600,
+        persist: () => {
+          persisted = true;
+        },
+      })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof ValidationError, String(error));
+    assert.equal(error.code, 'validation_failed');
+    assert.equal(error.fields[0]?.field, '/overlap_seconds');
+    assert.equal(persisted, false);
+    assert.deepEqual(await c.get('/v1/orders'), { upstream: 'sandbox', path: '/v1/orders' });
   });
 
   it('rotate(): an OAuth client rotates its secret; later token fetches use the new one; zero failures', async () => {
