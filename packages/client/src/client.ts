@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AccessTokenCache } from './access-token.ts';
 import { type Credential, checkBaseUrl, resolveCredential } from './credentials.ts';
 import { errorForResponse, GatehouseError, NetworkError } from './errors.ts';
-import { KnownSecrets, type RequestLogRecord, redactPath } from './redact.ts';
+import { KnownSecrets, type LogEntry, logRecord, type RequestLogRecord } from './redact.ts';
 import { backoffMs, parseRetryAfter, type RetryOptions } from './retry.ts';
-import { createTransport, type RawResponse } from './transport.ts';
+import { createTransport, parseBody, type RawResponse, requestIdOf } from './transport.ts';
 
 export interface ClientOptions {
   /** The Gatehouse data URL, e.g. `https://api.example.com`. */
@@ -322,50 +322,13 @@ export class GatehouseClient {
     };
   }
 
-  #log(entry: {
-    method: string;
-    url: URL;
-    attempt: number;
-    started: number;
-    status: number | undefined;
-    requestId: string | undefined;
-    outcome: RequestLogRecord['outcome'];
-    code?: string | undefined;
-    retryInMs?: number;
-  }): void {
+  #log(entry: Omit<LogEntry, 'durationMs'> & { started: number }): void {
     if (this.#logger === undefined) return;
-    const record: RequestLogRecord = {
-      method: entry.method,
-      path: redactPath(entry.url, this.#known),
-      attempt: entry.attempt,
-      status: entry.status,
-      durationMs: Date.now() - entry.started,
-      requestId: entry.requestId,
-      outcome: entry.outcome,
-      ...(entry.code === undefined ? {} : { code: entry.code }),
-      ...(entry.retryInMs === undefined ? {} : { retryInMs: entry.retryInMs }),
-    };
+    const { started, ...rest } = entry;
     try {
-      this.#logger(Object.freeze(record));
+      this.#logger(logRecord({ ...rest, durationMs: Date.now() - started }, this.#known));
     } catch {
       // A failing logger must not fail the call.
     }
-  }
-}
-
-function requestIdOf(raw: RawResponse): string | undefined {
-  const value = raw.headers['gatehouse-request-id'] ?? raw.headers['x-request-id'];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function parseBody(raw: RawResponse): unknown {
-  if (raw.body.length === 0) return undefined;
-  const text = raw.body.toString('utf8');
-  const type = String(raw.headers['content-type'] ?? '');
-  if (!/json/i.test(type)) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }

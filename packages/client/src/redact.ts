@@ -55,3 +55,31 @@ export class KnownSecrets {
     return this.#values[Symbol.iterator]();
   }
 }
+
+/** What the client knows about one attempt when it logs it. */
+export interface LogEntry {
+  readonly method: string;
+  readonly url: URL;
+  readonly attempt: number;
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  readonly requestId: string | undefined;
+  readonly outcome: RequestLogRecord['outcome'];
+  readonly code?: string | undefined;
+  readonly retryInMs?: number;
+}
+
+/** The frozen record the logger hook receives: no header, no body, the path redacted. */
+export function logRecord(entry: LogEntry, known: Iterable<string>): RequestLogRecord {
+  return Object.freeze({
+    method: entry.method,
+    path: redactPath(entry.url, known),
+    attempt: entry.attempt,
+    status: entry.status,
+    durationMs: entry.durationMs,
+    requestId: entry.requestId,
+    outcome: entry.outcome,
+    ...(entry.code === undefined ? {} : { code: entry.code }),
+    ...(entry.retryInMs === undefined ? {} : { retryInMs: entry.retryInMs }),
+  });
+}

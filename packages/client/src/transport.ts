@@ -100,3 +100,22 @@ function sendOnce(attempt: Attempt, agent: http.Agent): Promise<RawResponse> {
     req.end(attempt.body);
   });
 }
+
+/** The request id Gatehouse gave the answer. */
+export function requestIdOf(raw: RawResponse): string | undefined {
+  const value = raw.headers['gatehouse-request-id'] ?? raw.headers['x-request-id'];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The body as JSON when it says it is JSON and parses, else as text; undefined when empty. */
+export function parseBody(raw: RawResponse): unknown {
+  if (raw.body.length === 0) return undefined;
+  const text = raw.body.toString('utf8');
+  const type = String(raw.headers['content-type'] ?? '');
+  if (!/json/i.test(type)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
