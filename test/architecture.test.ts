@@ -16,13 +16,7 @@ const COMPOSITION_ROOTS = new Set(['server', 'cli']);
  * Known violations, shrinking to empty. Each entry is `from-file -> to-file` (paths under src/).
  * A new violation fails the test; an entry that no longer occurs fails it too, so the list shrinks.
  */
-const ALLOWED_EDGES = new Set<string>([
-  'admin/admin-app.ts -> server/services.ts', // to be removed by issue 14 item 3
-  'admin/admin-token-routes.ts -> server/services.ts', // to be removed by issue 14 item 3
-  'audit/audit-routes.ts -> server/services.ts', // to be removed by issue 14 item 3
-  'integrators/integrator-routes.ts -> server/services.ts', // to be removed by issue 14 item 3
-  'monitor/security-event-routes.ts -> server/services.ts', // to be removed by issue 14 item 3
-]);
+const ALLOWED_EDGES = new Set<string>([]);
 /** Known cycles (the sorted files of each strongly connected component, joined by ' | '). */
 const ALLOWED_CYCLES = new Set<string>([]);
 

@@ -2,24 +2,16 @@ import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { registerAlertRoutes } from '../alerts/alert-routes.ts';
-import { registerAuditRoutes } from '../audit/audit-routes.ts';
+import type { Envelope } from '../crypto/envelope.ts';
+import type { Database } from '../db/database.ts';
 import { uuid7 } from '../db/uuid7.ts';
-import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
-import { registerGatewayReloadRoute } from '../gateway/reload-route.ts';
 import { ApiError } from '../http/api-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.ts';
 import { ProblemSchema } from '../http/schemas.ts';
-import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
-import { registerKeyRoutes } from '../keys/key-routes.ts';
-import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
-import { registerOAuthRoutes } from '../oauth/client-routes.ts';
-import type { Services } from '../server/services.ts';
+import type { SecurityEvents } from '../monitor/security-events.ts';
 import { TLS_HANDSHAKE_TIMEOUT_MS, TLS_SERVER_POLICY } from '../tls/tls-policy.ts';
-import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
-import { registerAccessReviewRoute } from './access-review.ts';
 import { registerAdminAuth } from './admin-auth.ts';
-import { registerAdminTokenRoutes } from './admin-token-routes.ts';
+import type { AdminTokenService } from './admin-token-service.ts';
 import { AuthFailureThrottle } from './auth-failure-throttle.ts';
 import { answerClientError, answerFrameworkError } from './framework-refusals.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -32,12 +24,23 @@ export type AdminApp = FastifyInstance;
 
 const BODY_LIMIT = 1024 * 1024;
 
-/** The admin HTTP API (`/admin/v1/…`) over TLS: auth, conventions C1–C5 and C8, routes, OpenAPI. */
+/** What the admin API's own conventions need: authentication, idempotency records, security events. */
+export interface AdminAppDeps {
+  readonly adminTokens: AdminTokenService;
+  readonly securityEvents: SecurityEvents;
+  readonly database: Database;
+  readonly envelope: Envelope;
+}
+
+/**
+ * The admin HTTP API (`/admin/v1/…`) over TLS: auth, conventions C1–C5 and C8, OpenAPI; each
+ * feature's routes are registered by `registerRoutes` (the composition root's list).
+ */
 export async function buildAdminApp(
-  services: Services,
+  services: AdminAppDeps,
   tls: SecureContextOptions,
   logger: Logger,
-  gatewayReloader: GatewayReloader,
+  registerRoutes: (app: AdminApp) => void,
 ): Promise<AdminApp> {
   const app = Fastify({
     https: { ...tls, ...TLS_SERVER_POLICY, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
@@ -103,19 +106,6 @@ export async function buildAdminApp(
     app.swagger(),
   );
 
-  registerIntegratorRoutes(app, services);
-  registerKeyRoutes(app, services.keys);
-  registerAdminTokenRoutes(app, services);
-  registerAuditRoutes(app, services);
-  registerSecurityEventRoutes(app, services);
-  registerAlertRoutes(app, { alerts: services.alerts, sinks: services.alertSinks.sinks });
-  registerAccessReviewRoute(app, {
-    keys: services.keys,
-    clients: services.oauth.clients,
-    integrators: services.integrators,
-  });
-  registerOAuthRoutes(app, services.oauth);
-  registerWebhookRoutes(app, services);
-  registerGatewayReloadRoute(app, gatewayReloader);
+  registerRoutes(app);
   return app;
 }

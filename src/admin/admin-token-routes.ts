@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { invalidRequest } from '../http/api-error.ts';
 import { IdParams, NullableTimestamp, Timestamp, Uuid, withProblems } from '../http/schemas.ts';
-import type { Services } from '../server/services.ts';
+import type { AdminTokenService } from './admin-token-service.ts';
 import { respondToChange } from './change-response.ts';
 
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('auditor')]);
@@ -35,7 +35,7 @@ const config = { role: 'owner' as const };
 /** `/admin/v1/admin-tokens`: who may use this API, and with which role. Owners only. */
 export function registerAdminTokenRoutes(
   parent: FastifyInstance,
-  { adminTokens }: Pick<Services, 'adminTokens'>,
+  { adminTokens }: { adminTokens: AdminTokenService },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 

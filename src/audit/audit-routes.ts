@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import type { Database } from '../db/database.ts';
 import { decodeCursor, pageOf } from '../http/pagination.ts';
 import { withProblems } from '../http/schemas.ts';
-import type { Services } from '../server/services.ts';
+import type { AuditLog } from './audit-log.ts';
 
 const AuditQuery = Type.Object(
   {
@@ -46,7 +47,7 @@ const tags = ['Audit'];
 /** `/admin/v1/audit`: the hash-chained trail of every admin change (L3). */
 export function registerAuditRoutes(
   parent: FastifyInstance,
-  { audit, database }: Pick<Services, 'audit' | 'database'>,
+  { audit, database }: { audit: AuditLog; database: Database },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 

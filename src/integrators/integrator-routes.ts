@@ -7,20 +7,20 @@ import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { PageQuery } from '../http/pagination.ts';
 import { IdParams, MAX_METADATA_BYTES, pageSchema, withProblems } from '../http/schemas.ts';
-import type { Services } from '../server/services.ts';
 import {
   CreateIntegratorBody,
   IMMUTABLE_INTEGRATOR_FIELDS,
   IntegratorSchema,
   ReplaceIntegratorBody,
 } from './integrator-schemas.ts';
+import type { IntegratorService } from './integrator-service.ts';
 
 const tags = ['Integrators'];
 
 /** `/admin/v1/integrators`: the API's customers, each owning its credentials (K0). */
 export function registerIntegratorRoutes(
   parent: FastifyInstance,
-  { integrators }: Pick<Services, 'integrators'>,
+  { integrators }: { integrators: IntegratorService },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 

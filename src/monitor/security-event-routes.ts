@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { pageSchema, withProblems } from '../http/schemas.ts';
-import type { Services } from '../server/services.ts';
+import type { SecurityEvents } from './security-events.ts';
 
 const Query = Type.Object(
   {
@@ -27,7 +27,7 @@ const SecurityEventSchema = Type.Object({
 /** `GET /admin/v1/security-events`: what the monitors saw, newest first. */
 export function registerSecurityEventRoutes(
   parent: FastifyInstance,
-  { securityEvents }: Pick<Services, 'securityEvents'>,
+  { securityEvents }: { securityEvents: SecurityEvents },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.get(

@@ -12,6 +12,7 @@ import { registerMetricsRoute } from '../metrics/metrics-route.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { refusePlainHttpOnAdminPort } from './admin-plain-http.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
 import type { Config } from './config.ts';
 import { startDataThread } from './data-thread.ts';
 import { createServices, type Services } from './services.ts';
@@ -67,7 +68,9 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       audit: services.audit,
       logger,
     });
-    const admin = await buildAdminApp(services, tls, logger, gatewayReloader);
+    const admin = await buildAdminApp(services, tls, logger, (app) =>
+      registerAdminRoutes(app, services, gatewayReloader),
+    );
     const metrics = new MetricsRegistry();
     registerMetricsRoute(admin, metrics);
     refusePlainHttpOnAdminPort(admin, services, logger);

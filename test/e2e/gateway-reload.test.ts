@@ -138,7 +138,7 @@ describe('gateway: reloading the gateway file without a restart', () => {
       [
         [
           file,
-          'colour is not a known setting (allowed: environments, routes, rate_limits, limits, upstream_timeouts, plain_http, paths)',
+          'colour is not a known setting (allowed: environments, routes, rate_limits, limits, upstream_timeouts, plain_http, paths, monitoring)',
         ],
         [file, 'routes[0].path must start with "/"'],
       ],
