@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import {
   type AlertSinkFixture,
@@ -11,7 +13,7 @@ import { newIntegrator, newKey } from '../support/fixtures.ts';
 import { createHttpsClient } from '../support/https-client.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
-// Short batches and thresholds a test can reach; volume_spike needs an hour of history by design.
+// Short batches and thresholds a test can reach.
 const GATEWAY_FILE = `
 routes:
   - { method: GET, path: "/v1/orders/{id}", scopes: [] }
@@ -23,7 +25,7 @@ monitoring:
   detectors:
     new_ip: { learning_period_ms: 0 }
     error_rate: { threshold: 0.5, min_requests: 10, window_minutes: 5 }
-    volume_spike: { enabled: false }
+    volume_spike: { factor: 3, min_requests: 20, baseline_minutes: 2 }
 `;
 
 describe('usage detectors raise one alert per credential at real sinks', () => {
@@ -110,6 +112,42 @@ describe('usage detectors raise one alert per credential at real sinks', () => {
     await eventually(async () => (await alertCount('new_ip', subject)) >= 2, { what: 'the repeat counted' });
     await settle('127.0.0.3');
     assert.equal(fixture.webhookAlerts().filter(of('new_ip', subject)).length, 1);
+    assert.equal(fixture.slackTexts().filter((text) => text.includes(subject)).length, 1);
+  });
+
+  it('volume_spike: a minute far above the credential’s history is one alert at the sink', async () => {
+    const key = await productionKey();
+    const subject = `credential:${key.id}`;
+    // Its history: one request in each of the two minutes before this one, first seen 10 minutes ago.
+    let now = Date.now();
+    if (now % 60_000 > 50_000) {
+      await eventually(() => Date.now() % 60_000 < 50_000, {
+        what: 'a minute with 10 s left',
+        timeoutMs: 15_000,
+      });
+      now = Date.now();
+    }
+    const minute = now - (now % 60_000);
+    const db = new DatabaseSync(join(server.dataDir, 'gatehouse.sqlite'));
+    db.exec('PRAGMA busy_timeout = 5000');
+    db.prepare(
+      'INSERT INTO usage_ips (credential_id, ip, first_seen, last_seen, request_count) VALUES (?, ?, ?, ?, 2)',
+    ).run(key.id, '127.0.0.1', now - 600_000, now - 60_000);
+    for (const past of [minute - 120_000, minute - 60_000])
+      db.prepare('INSERT INTO usage_minutes (credential_id, minute, status_2xx) VALUES (?, ?, 1)').run(
+        key.id,
+        past,
+      );
+    db.close();
+    for (let round = 1; round <= 2; round++) {
+      for (let i = 0; i < 25; i++)
+        assert.equal((await server.data('/v1/orders/1', { headers: { 'x-api-key': key.key } })).status, 200);
+      await eventually(async () => (await alertCount('volume_spike', subject)) >= round, {
+        what: `volume_spike raised for round ${round}`,
+      });
+    }
+    await settle('127.0.0.4');
+    assert.equal(fixture.webhookAlerts().filter(of('volume_spike', subject)).length, 1);
     assert.equal(fixture.slackTexts().filter((text) => text.includes(subject)).length, 1);
   });
 });
