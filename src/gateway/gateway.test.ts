@@ -50,6 +50,7 @@ describe('the gateway pipeline, in process (plain HTTP on 127.0.0.1, no TLS)', (
         routes: [
           { method: 'GET', path: '/v1/orders/{id}', scopes: ['orders:read'] },
           { method: 'POST', path: '/v1/orders', scopes: ['orders:write'] },
+          { method: '*', path: '/**', scopes: ['orders:read'] },
         ],
       },
       'gateway.test.yaml',
@@ -109,6 +110,27 @@ describe('the gateway pipeline, in process (plain HTTP on 127.0.0.1, no TLS)', (
     const received = upstream.received.at(-1);
     assert.equal(received?.url, '/v1/orders/42');
     assert.equal(received?.headers.authorization, undefined, 'the credential is not forwarded');
+  });
+
+  it('answers its own paths itself: another method is 405 with Allow, HEAD /healthz works, never proxied', async () => {
+    const before = upstream.received.length;
+    const wrongMethod = await call('/healthz', { method: 'POST' });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'GET, HEAD');
+    assert.equal(((await wrongMethod.json()) as { code: string }).code, 'method_not_allowed');
+    const head = await call('/healthz?probe=1', { method: 'HEAD' }, null);
+    assert.equal(head.status, 200);
+    assert.equal(upstream.received.length, before, 'the upstream saw none of them');
+  });
+
+  it('keeps /gatehouse/ for itself in any letter case, even under a catch-all route (404, never proxied)', async () => {
+    const before = upstream.received.length;
+    for (const path of ['/gatehouse/v1/unknown', '/GATEHOUSE/v1/credentials/self/rotate', '/Gatehouse/']) {
+      const response = await call(path);
+      assert.equal(response.status, 404, path);
+      assert.equal(((await response.json()) as { code: string }).code, 'not_found', path);
+    }
+    assert.equal(upstream.received.length, before, 'the upstream saw none of them');
   });
 
   it('limits the caller to its own rate (429 with Retry-After once the burst is spent)', async () => {

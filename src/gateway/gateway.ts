@@ -17,7 +17,7 @@ import type { GatewayConfig } from './gateway-config.ts';
 import { HSTS, REQUEST_ID_HEADER, sendProblem } from './gateway-response.ts';
 import { IN_FLIGHT_REFUSAL_DETAIL, type InFlightLimits } from './in-flight-limit.ts';
 import { presentedCredential } from './presented-credential.ts';
-import type { PublicRoute } from './public-route.ts';
+import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
 import { PublicRoutes } from './public-routes.ts';
 import { credentialsInRequest } from './request-credentials.ts';
 import { createRequestEndings } from './request-endings.ts';
@@ -157,11 +157,18 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     const network = record.ip.includes(':') ? clientNetworkOf(record.ip) : record.ip;
     const publicRoute = publicRoutes.find(method, target, pathEnd);
     // Every request but a health check counts against its address's bucket, public routes too.
-    if (ipPolicy !== null && publicRoute?.path !== '/healthz') {
+    if (ipPolicy !== null && publicRoute !== HEALTH_ROUTE) {
       let decision = limiter.take(network, ipPolicy, now);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, ipPolicy, decision);
     }
+    if (publicRoute !== undefined && 'kind' in publicRoute)
+      return publicRoute.kind === 'wrong_method'
+        ? refuse(res, record, 'method_not_allowed', 'This endpoint does not take this method; see Allow', [
+            'allow',
+            publicRoute.allow,
+          ])
+        : refuse(res, record, 'not_found', 'No such endpoint');
     if (publicRoute !== undefined && publicRoute.authenticated !== true)
       return publicRoutes.serve(publicRoute, req, res, record);
 

@@ -6,9 +6,25 @@ import type { PublicRoute, PublicRouteContext } from './public-route.ts';
 import type { RequestLogWriter } from './request-endings.ts';
 import type { RequestRecord } from './request-log.ts';
 
+/** A path Gatehouse answers itself, asked with a method it does not serve: 405 with `Allow`. */
+export interface WrongMethod {
+  readonly kind: 'wrong_method';
+  readonly allow: string;
+}
+
+/** A path under Gatehouse's own prefix that names no endpoint: 404, never proxied. */
+export interface ReservedPath {
+  readonly kind: 'reserved_path';
+}
+
+/** Paths under it belong to Gatehouse in any letter case; the upstream never sees them. */
+export const RESERVED_PREFIX = '/gatehouse/';
+const RESERVED_PATH: ReservedPath = Object.freeze({ kind: 'reserved_path' });
+
 /** The public routes of a gateway by path and method, and how one is served. */
 export class PublicRoutes {
   readonly #byPath = new Map<string, Map<string, PublicRoute>>();
+  readonly #wrongMethod = new Map<string, WrongMethod>();
   readonly #log: RequestLogWriter;
   readonly #logger: Logger;
 
@@ -25,12 +41,37 @@ export class PublicRoutes {
         throw new Error(`public route ${route.method} ${route.path} registered twice`);
       byMethod.set(route.method, route);
     }
+    for (const [path, byMethod] of this.#byPath) {
+      // A GET endpoint answers HEAD too (load balancers probe /healthz with HEAD); Node sends no body.
+      if (byMethod.has('GET') && !byMethod.has('HEAD'))
+        byMethod.set('HEAD', byMethod.get('GET') as PublicRoute);
+      this.#wrongMethod.set(
+        path,
+        Object.freeze({ kind: 'wrong_method', allow: [...byMethod.keys()].join(', ') }),
+      );
+    }
   }
 
-  /** The route for an exact path (the target up to `pathEnd`, where the query starts), or undefined. */
-  find(method: string, target: string, pathEnd: number): PublicRoute | undefined {
-    if (this.#byPath.size === 0) return undefined;
-    return this.#byPath.get(pathEnd === target.length ? target : target.slice(0, pathEnd))?.get(method);
+  /**
+   * What answers a request for the target up to `pathEnd` (where the query starts): its public route;
+   * a refusal for a public path asked with another method, or for an unknown path under
+   * `RESERVED_PREFIX`; undefined for everything else (the route table's business). Public paths
+   * match exactly, as the OAuth metadata advertises them.
+   */
+  find(
+    method: string,
+    target: string,
+    pathEnd: number,
+  ): PublicRoute | WrongMethod | ReservedPath | undefined {
+    const path = pathEnd === target.length ? target : target.slice(0, pathEnd);
+    const byMethod = this.#byPath.get(path);
+    if (byMethod !== undefined) return byMethod.get(method) ?? this.#wrongMethod.get(path);
+    if (
+      path.length >= RESERVED_PREFIX.length &&
+      path.slice(0, RESERVED_PREFIX.length).toLowerCase() === RESERVED_PREFIX
+    )
+      return RESERVED_PATH;
+    return undefined;
   }
 
   /** Runs the route; a throw or rejection becomes a generic 500 whose details go only to the log. */

@@ -147,7 +147,19 @@ export const PROBLEM_CODES = Object.freeze({
     'No route of the gateway file matches (deny by default)',
     GATEWAY,
   ),
-  not_found: entry(404, 'Not found', 'No such resource or endpoint', ADMIN),
+  not_found: entry(
+    404,
+    'Not found',
+    'No such resource or endpoint (on the data path: a path under /gatehouse/ that names no endpoint)',
+    BOTH,
+  ),
+  // 405
+  method_not_allowed: entry(
+    405,
+    'Method not allowed',
+    'The endpoint is answered by Gatehouse and takes only the methods in Allow',
+    GATEWAY,
+  ),
   // 408, 409
   request_timeout: entry(408, 'Request timeout', 'The headers or body arrived too slowly', BOTH),
   key_not_rotatable: entry(409, 'Key not rotatable', 'A revoked key cannot be rotated', BOTH),

@@ -35,6 +35,7 @@ export const PROBLEM_CODES = [
   'https_required',
   'route_not_found',
   'not_found',
+  'method_not_allowed',
   'request_timeout',
   'key_not_rotatable',
   'self_rotation_not_supported',
