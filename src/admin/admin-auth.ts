@@ -93,6 +93,3 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAuthDeps): vo
     request.admin = admin;
   });
 }
-
-// Kept for the route files another wave-2 change rewrites; new code imports `audit/audit-context.ts`.
-export { auditContextOf } from '../audit/audit-context.ts';

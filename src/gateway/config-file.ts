@@ -3,7 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { createAjv } from '../http/ajv.ts';
 import type { Environment, RateLimit } from '../keys/api-key.ts';
-import { DEFAULT_USAGE_SETTINGS, type UsageSettings } from '../usage/alert-sink.ts';
+import { DEFAULT_USAGE_SETTINGS, type UsageSettings } from '../usage/usage-settings.ts';
 import { Checker } from './config-file-checker.ts';
 import { problemsOfErrors, sortProblems } from './config-file-problems.ts';
 import { GATEWAY_FILE_SCHEMA } from './config-file-schema.ts';

@@ -4,7 +4,7 @@ import { ApiError, invalidRequest } from '../http/api-error.ts';
 
 /**
  * Credentials and endpoints are created for an existing, active integrator (K0): an unknown id is a
- * 400 naming `integrator_id`, a disabled integrator a 409.
+ * 400 naming `integrator_id`, a disabled integrator a 403 `integrator_disabled`.
  */
 export async function requireActiveIntegrator(trx: Kysely<Schema>, integratorId: string): Promise<void> {
   const integrator = await trx

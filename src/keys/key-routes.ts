@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { auditContextOf } from '../admin/admin-auth.ts';
 import { respondToChange } from '../admin/change-response.ts';
+import { auditContextOf } from '../audit/audit-context.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';
 import { IdParams, pageSchema, withProblems } from '../http/schemas.ts';

@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { auditContextOf } from '../admin/admin-auth.ts';
 import { respondToChange } from '../admin/change-response.ts';
+import { auditContextOf } from '../audit/audit-context.ts';
 import { DEFAULT_OVERLAP_SECONDS } from '../credentials/rotating-secrets.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { assertImmutableUnchanged } from '../http/immutable-fields.ts';

@@ -1,5 +1,6 @@
-import type { AlertSink, UsageDetectorSettings } from './alert-sink.ts';
+import type { AlertSink } from './alert-sink.ts';
 import type { UsageBatch } from './usage-counter.ts';
+import type { UsageDetectorSettings } from './usage-settings.ts';
 import type { AppliedBatch, UsageStore } from './usage-store.ts';
 
 const MINUTE_MS = 60_000;

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { AlertSink, UsageSettings } from './alert-sink.ts';
+import type { AlertSink } from './alert-sink.ts';
 import type { UsageBatch, UsageCounter } from './usage-counter.ts';
 import { runUsageDetectors } from './usage-detectors.ts';
+import type { UsageSettings } from './usage-settings.ts';
 import type { UsageStore } from './usage-store.ts';
 
 /** A running flusher: `close` writes what is still counted, then stops. */

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { MIGRATIONS } from '../../src/server/migrations.ts';
-import type { AlertSink } from '../../src/usage/alert-sink.ts';
-import { DEFAULT_USAGE_SETTINGS } from '../../src/usage/alert-sink.ts';
 import { UsageCounter } from '../../src/usage/usage-counter.ts';
 import { runUsageDetectors } from '../../src/usage/usage-detectors.ts';
+import type { AlertSink } from '../../src/usage/alert-sink.ts';
+import { DEFAULT_USAGE_SETTINGS } from '../../src/usage/usage-settings.ts';
 import { UsageStore } from '../../src/usage/usage-store.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
 
