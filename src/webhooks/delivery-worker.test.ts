@@ -1,0 +1,379 @@
+import assert from 'node:assert/strict';
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Agent } from 'undici';
+import { logFile, recordSecret } from '../../test/support/artifacts.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import type { AuditContext } from '../audit/audit-log.ts';
+import { createLogger } from '../log/logger.ts';
+import { loadConfig } from '../server/config.ts';
+import { createServices, type Services } from '../server/services.ts';
+import type { DeliveryOutcome } from './delivery-outcome.ts';
+import { DeliveryQueue } from './delivery-queue.ts';
+import { DeliveryWorker } from './delivery-worker.ts';
+import { parseHmacSecret } from './signing-secret.ts';
+import { verifyStandardSignature } from './standard-signature.ts';
+import type { WebhookConfig } from './webhook-config.ts';
+
+/**
+ * The delivery engine in one process with its real parts: a migrated SQLite file, the durable queue,
+ * the envelope that sealed bodies and secrets, and an undici Agent POSTing to a plain HTTP receiver.
+ * Endpoint URLs must be https:// (the preparer refuses anything else), so the Agent's connector opens
+ * plain TCP to the receiver instead of TLS; TLS and the SSRF guard are delivery-agent.test.ts's.
+ */
+const context: AuditContext = { actor: { type: 'admin_token', id: 'test-token', name: 'worker suite' } };
+
+interface Received {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** Records every request, counts those still open per path and answers what `reply` decides. */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly open = new Map<string, number>();
+  readonly peak = new Map<string, number>();
+  reply: (request: Received, earlier: number) => number | Promise<number> = () => 204;
+  readonly server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const entry = { path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks) };
+      const earlier = this.at(entry.path).length;
+      this.received.push(entry);
+      const open = (this.open.get(entry.path) ?? 0) + 1;
+      this.open.set(entry.path, open);
+      this.peak.set(entry.path, Math.max(open, this.peak.get(entry.path) ?? 0));
+      const status = await this.reply(entry, earlier);
+      this.open.set(entry.path, (this.open.get(entry.path) ?? 1) - 1);
+      response.writeHead(status).end(status === 204 ? undefined : `status ${status}`);
+    });
+  });
+
+  at(path: string): Received[] {
+    return this.received.filter((entry) => entry.path === path);
+  }
+}
+
+/** Every gate a test opened; released after each test so a failed one does not hold the next. */
+const gates: (() => void)[] = [];
+
+/** A promise the receiver awaits before answering, so requests stay in flight until `release`. */
+function gate(): { wait: Promise<void>; release: () => void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  gates.push(() => resolve());
+  return { wait: promise, release: () => resolve() };
+}
+
+describe('the delivery worker', () => {
+  let dataDir: string;
+  let services: Services;
+  let receiver: Receiver;
+  let origin: string;
+  let agent: Agent;
+  let workers: DeliveryWorker[];
+  let integrator: string;
+  let disabled: { id: string; reason: string; details: Record<string, unknown> }[];
+  let outcomes: DeliveryOutcome['kind'][];
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-delivery-worker-'));
+    const config = loadConfig({
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_PEPPER: recordSecret(randomBytes(32).toString('base64url')),
+      GATEHOUSE_ENCRYPTION_KEYS: `1:${recordSecret(randomBytes(32).toString('base64'))}`,
+      GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',
+    });
+    services = await createServices(config, createLogger({ level: 'debug', destination: logFile('worker') }));
+    integrator = (await services.integrators.create({ name: 'Acme' }, context)).id;
+    for (const name of ['order.created', 'order.paid']) {
+      await services.webhooks.catalog.create({ name, schema: { type: 'object' } }, context);
+    }
+    receiver = new Receiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.server.address() as AddressInfo;
+    origin = `https://127.0.0.1:${port}`;
+    agent = new Agent({
+      connect: (options, callback) => {
+        const socket = connect({ host: options.hostname, port: Number(options.port) });
+        socket.once('connect', () => callback(null, socket));
+        socket.once('error', (error) => callback(error, null));
+      },
+    });
+    workers = [];
+    disabled = [];
+    outcomes = [];
+  });
+
+  afterEach(async () => {
+    for (const release of gates.splice(0)) release();
+    for (const worker of workers) await worker.stop();
+    await agent.close();
+    receiver.server.closeAllConnections();
+    await new Promise((resolve) => receiver.server.close(resolve));
+    await services.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const startWorker = (overrides: Partial<WebhookConfig> = {}) => {
+    const { db, dialect } = services.database;
+    const worker = new DeliveryWorker({
+      queue: new DeliveryQueue(db, dialect),
+      envelope: services.envelope,
+      dispatcher: agent,
+      config: {
+        allowPrivateAddresses: true,
+        extraCa: null,
+        retrySchedule: [0, 60_000],
+        timeoutMs: 30_000,
+        disableAfterMs: 86_400_000,
+        endpointConcurrency: 10,
+        maxInFlight: 100,
+        pollIntervalMs: 50,
+        ...overrides,
+      },
+      dialect,
+      logger: services.logger,
+      disableEndpoint: async (id, reason, details) => {
+        disabled.push({ id, reason, details });
+      },
+    });
+    worker.onAttempt((kind) => outcomes.push(kind));
+    workers.push(worker);
+    worker.start();
+    return worker;
+  };
+  const endpoint = async (path: string, eventType = 'order.created') => {
+    const issued = await services.webhooks.endpoints.create(
+      {
+        integrator_id: integrator,
+        environment: 'production',
+        url: `${origin}${path}`,
+        event_types: [eventType],
+      },
+      context,
+    );
+    return { id: issued.endpoint.id, secret: recordSecret(issued.secret as string) };
+  };
+  const publish = async (type = 'order.created', data: Record<string, unknown> = { id: 'o1' }) =>
+    (
+      await services.webhooks.publisher.publish({
+        type,
+        integrator_id: integrator,
+        environment: 'production',
+        data,
+      })
+    ).id;
+  const deliveryOf = (messageId: string) =>
+    services.database.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('message_id', '=', messageId)
+      .executeTakeFirstOrThrow();
+  const attemptsOf = (deliveryId: string) =>
+    services.database.db
+      .selectFrom('webhook_attempts')
+      .selectAll()
+      .where('delivery_id', '=', deliveryId)
+      .orderBy('attempt')
+      .execute();
+  const settled = (messageId: string, status: 'succeeded' | 'failed') =>
+    eventually(async () => (await deliveryOf(messageId)).status === status, {
+      what: `delivery of ${messageId} ${status}`,
+    });
+
+  it('POSTs a queued delivery once, signed for the endpoint, and records it delivered with its attempt', async () => {
+    const { secret } = await endpoint('/orders');
+    const messageId = await publish('order.created', { id: 'o-42' });
+    const worker = startWorker();
+    await settled(messageId, 'succeeded');
+    await worker.stop();
+
+    assert.equal(receiver.received.length, 1);
+    const [request] = receiver.received;
+    assert.ok(request);
+    assert.equal(request.path, '/orders');
+    assert.equal(request.headers['webhook-id'], messageId);
+    const timestamp = Number(request.headers['webhook-timestamp']);
+    assert.ok(Math.abs(timestamp - Date.now() / 1000) < 60, 'webhook-timestamp is now, in seconds');
+    const key = parseHmacSecret(secret);
+    assert.ok(key);
+    const signature = String(request.headers['webhook-signature']);
+    assert.deepEqual(
+      verifyStandardSignature({ id: messageId, timestamp, body: request.body }, signature, {
+        hmacKeys: [createSecretKey(key)],
+      }),
+      { ok: true },
+    );
+    assert.deepEqual(
+      verifyStandardSignature({ id: messageId, timestamp, body: request.body }, signature, {
+        hmacKeys: [createSecretKey(randomBytes(32))],
+      }),
+      { ok: false, reason: 'no_matching_signature' },
+      'the signature is bound to this endpoint secret',
+    );
+    assert.deepEqual((JSON.parse(request.body.toString()) as { data: unknown }).data, { id: 'o-42' });
+
+    const delivery = await deliveryOf(messageId);
+    assert.equal(delivery.attempts, 1);
+    assert.equal(delivery.last_status_code, 204);
+    assert.equal(delivery.locked_until, null);
+    const attempts = await attemptsOf(delivery.id);
+    assert.equal(attempts.length, 1);
+    assert.equal(attempts[0]?.attempt, 1);
+    assert.equal(attempts[0]?.status_code, 204);
+    assert.equal(attempts[0]?.error, null);
+    assert.ok((attempts[0]?.duration_ms ?? -1) >= 0, 'the latency is recorded');
+    assert.deepEqual(outcomes, ['succeeded']);
+  });
+
+  it('retries a 500 after the scheduled delay, and the retry that gets a 2xx completes the delivery', async () => {
+    await endpoint('/flaky');
+    receiver.reply = (_request, earlier) => (earlier === 0 ? 500 : 204);
+    const messageId = await publish();
+    startWorker({ retrySchedule: [0, 1000, 60_000] });
+
+    // Between the two attempts: the 500 is recorded and the next attempt is 1 s (±20 % jitter) later.
+    const scheduled = await eventually(
+      async () => {
+        const row = await deliveryOf(messageId);
+        return row.attempts === 1 && row.locked_until === null ? row : undefined;
+      },
+      { what: 'the first attempt recorded and the retry scheduled' },
+    );
+    assert.equal(scheduled.status, 'pending');
+    assert.equal(scheduled.last_status_code, 500);
+    assert.equal(scheduled.retry_step, 1);
+    assert.ok(scheduled.last_attempt_at !== null);
+    assert.ok(scheduled.next_attempt_at >= scheduled.last_attempt_at + 800, 'not before the schedule');
+    assert.ok(scheduled.next_attempt_at <= scheduled.updated_at + 1200, 'not later than the schedule');
+
+    await settled(messageId, 'succeeded');
+    const attempts = await attemptsOf(scheduled.id);
+    assert.deepEqual(
+      attempts.map((attempt) => [attempt.attempt, attempt.status_code]),
+      [
+        [1, 500],
+        [2, 204],
+      ],
+    );
+    const [first, second] = attempts;
+    assert.ok(first && second && second.started_at >= first.started_at + 800, 'the retry waited its delay');
+    assert.equal(receiver.at('/flaky').length, 2);
+    assert.deepEqual(outcomes, ['retry', 'succeeded']);
+  });
+
+  it('holds at most endpointConcurrency requests open to a slow endpoint while another endpoint is served', async () => {
+    await endpoint('/slow', 'order.created');
+    await endpoint('/fast', 'order.paid');
+    const slow = gate();
+    receiver.reply = async (request) => {
+      if (request.path === '/slow') await slow.wait;
+      return 204;
+    };
+    const slowMessages: string[] = [];
+    for (let i = 0; i < 5; i++) slowMessages.push(await publish('order.created', { id: `o${i}` }));
+    const fastMessage = await publish('order.paid');
+    startWorker({ endpointConcurrency: 2 });
+
+    await eventually(() => (receiver.open.get('/slow') ?? 0) >= 2, { what: 'requests open to /slow' });
+    await settled(fastMessage, 'succeeded');
+    assert.equal(receiver.open.get('/slow'), 2, 'the slow requests were still open when /fast was served');
+    for (const id of slowMessages) assert.equal((await deliveryOf(id)).status, 'pending');
+
+    slow.release();
+    for (const id of slowMessages) await settled(id, 'succeeded');
+    assert.equal(receiver.at('/slow').length, 5);
+    assert.equal(receiver.peak.get('/slow'), 2, 'never more than endpointConcurrency in flight');
+    assert.equal(receiver.at('/fast').length, 1);
+  });
+
+  it('a 410 Gone fails the delivery, disables the endpoint once and fails what waited for it unsent', async () => {
+    const gone = await endpoint('/gone');
+    receiver.reply = () => 410;
+    const first = await publish('order.created', { id: 'o1' });
+    const second = await publish('order.created', { id: 'o2' });
+    const worker = startWorker({ endpointConcurrency: 1 });
+
+    await settled(first, 'failed');
+    await settled(second, 'failed');
+    await worker.stop();
+    assert.equal(receiver.at('/gone').length, 1);
+    assert.equal((await deliveryOf(first)).last_status_code, 410);
+    assert.equal((await deliveryOf(second)).last_error, 'endpoint_disabled');
+    assert.equal(disabled.length, 1);
+    assert.equal(disabled[0]?.id, gone.id);
+    assert.equal(disabled[0]?.reason, 'gone');
+    assert.equal(disabled[0]?.details.last_status_code, 410);
+    assert.deepEqual(outcomes, ['failed']);
+  });
+
+  it('a 500 on the last scheduled attempt fails the delivery for good without disabling the endpoint', async () => {
+    await endpoint('/broken');
+    receiver.reply = () => 500;
+    const messageId = await publish();
+    const worker = startWorker({ retrySchedule: [0] });
+
+    await settled(messageId, 'failed');
+    await worker.stop();
+    const delivery = await deliveryOf(messageId);
+    assert.equal(delivery.attempts, 1);
+    assert.equal(delivery.last_status_code, 500);
+    assert.equal(receiver.at('/broken').length, 1);
+    assert.deepEqual(disabled, []);
+    assert.deepEqual(outcomes, ['failed']);
+  });
+
+  it('stop() lets an attempt in flight finish and commits its result before it returns', async () => {
+    await endpoint('/held');
+    const held = gate();
+    receiver.reply = async () => {
+      await held.wait;
+      return 204;
+    };
+    const messageId = await publish();
+    const worker = startWorker();
+    await eventually(() => receiver.open.get('/held') === 1, { what: 'the request in flight' });
+
+    const stopping = worker.stop();
+    held.release();
+    await stopping;
+    const delivery = await deliveryOf(messageId);
+    assert.equal(delivery.status, 'succeeded');
+    assert.equal(delivery.attempts, 1);
+    assert.equal((await attemptsOf(delivery.id)).length, 1);
+  });
+
+  it('stop() aborts an attempt the receiver never answers and gives the delivery back, due at once', async () => {
+    await endpoint('/stuck');
+    const stuck = gate();
+    receiver.reply = async (_request, earlier) => {
+      if (earlier === 0) await stuck.wait;
+      return 204;
+    };
+    const messageId = await publish();
+    const worker = startWorker();
+    await eventually(() => receiver.open.get('/stuck') === 1, { what: 'the request in flight' });
+
+    await worker.stop(); // waits out its grace period, then aborts
+    const released = await deliveryOf(messageId);
+    assert.equal(released.status, 'pending');
+    assert.equal(released.locked_until, null);
+    assert.equal(released.attempts, 0);
+    assert.ok(released.next_attempt_at <= Date.now(), 'due again at once');
+    assert.deepEqual(await attemptsOf(released.id), [], 'an aborted attempt is no verdict on the receiver');
+    assert.deepEqual(outcomes, []);
+    stuck.release();
+
+    startWorker();
+    await settled(messageId, 'succeeded');
+    assert.equal(receiver.at('/stuck').length, 2);
+    assert.equal((await deliveryOf(messageId)).attempts, 1);
+  });
+});
