@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor, AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
+import type { SecretHolder } from '../credentials/credential-rows.ts';
 import { digestsEqual } from '../crypto/constant-time.ts';
 import { credentialHint, generateCredential, parseCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
@@ -149,14 +150,21 @@ export class AdminTokenService {
    * exposed token in a security event. Unlike `authenticate`, it does not count as a use.
    */
   async idOf(presented: string): Promise<string | undefined> {
+    return (await this.holderOfToken(presented))?.id;
+  }
+
+  /** Who holds this admin token (leak checks): its id, and whether it still works. */
+  async holderOfToken(presented: string, now = Date.now()): Promise<SecretHolder | undefined> {
     const parsed = parseCredential(presented);
     if (!parsed.ok || parsed.credential.marker !== ADMIN_MARKER) return undefined;
     const row = await this.#deps.db
       .selectFrom('admin_tokens')
-      .select('id')
+      .select(['id', 'revoked_at', 'expires_at'])
       .where('token_hash', '=', this.#deps.hasher.hash(presented))
       .executeTakeFirst();
-    return row?.id;
+    if (!row) return undefined;
+    const live = row.revoked_at === null && (row.expires_at === null || row.expires_at > now);
+    return { id: row.id, integratorId: null, live };
   }
 
   /**

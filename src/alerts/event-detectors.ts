@@ -65,6 +65,14 @@ export class EventDetectors {
           now,
         );
         return;
+      case 'credential_leaked':
+        this.#raise({
+          rule: 'credential_leaked',
+          subject: `credential:${event.credential_id ?? 'unknown'}`,
+          eventIds: [event.id],
+          details: { source: event.source, ...detailsOf(event, ['kind', 'url', 'revoked']) },
+        });
+        return;
       case 'admin_permission_changed':
         this.#raise({
           rule: 'admin_permission_change',
@@ -120,5 +128,15 @@ function detail(event: SecurityEventTable, name: string): string {
     return typeof value === 'string' ? value.slice(0, 80) : 'unknown';
   } catch {
     return 'unknown';
+  }
+}
+
+/** The named fields of an event's details, for an alert's own details (missing ones are left out). */
+function detailsOf(event: SecurityEventTable, names: readonly string[]): Record<string, unknown> {
+  try {
+    const details = JSON.parse(event.details_json) as Record<string, unknown>;
+    return Object.fromEntries(names.filter((name) => name in details).map((name) => [name, details[name]]));
+  } catch {
+    return {};
   }
 }

@@ -38,16 +38,31 @@ const BINARY_SNIFF_BYTES = 8000;
  * only that deployment's credentials count.
  */
 export function findCredentials(text: string, prefix?: string): Finding[] {
+  return findWithSecrets(text, prefix).map(({ finding }) => finding);
+}
+
+function findWithSecrets(text: string, prefix?: string): { finding: Finding; secret: string }[] {
   return findGatehouseCredentials(text, prefix).map((match) => ({
-    line: countLines(text, match.index),
-    column: match.index - text.lastIndexOf('\n', match.index - 1),
-    hint: credentialHint(match.value),
-    kind: kindOf(match.marker),
+    finding: {
+      line: countLines(text, match.index),
+      column: match.index - text.lastIndexOf('\n', match.index - 1),
+      hint: credentialHint(match.value),
+      kind: kindOf(match.marker),
+    },
+    secret: match.value,
   }));
 }
 
-/** Scans files and directories (recursively, skipping `.git`, `node_modules`, binaries and huge files). */
-export async function scanPaths(paths: readonly string[], prefix?: string): Promise<ScanReport> {
+/**
+ * Scans files and directories (recursively, skipping `.git`, `node_modules`, binaries and huge files).
+ * The report never holds a secret; `onSecret` is handed each found one beside its finding (for
+ * `--check`, which sends them to the server in a request body).
+ */
+export async function scanPaths(
+  paths: readonly string[],
+  prefix?: string,
+  onSecret?: (finding: FileFinding, secret: string) => void,
+): Promise<ScanReport> {
   const report: ScanReport = { findings: [], filesScanned: 0, unreadable: [] };
   const visit = async (path: string): Promise<void> => {
     let info: Awaited<ReturnType<typeof stat>>;
@@ -82,8 +97,11 @@ export async function scanPaths(paths: readonly string[], prefix?: string): Prom
     }
     if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return;
     report.filesScanned++;
-    for (const finding of findCredentials(bytes.toString('utf8'), prefix))
-      report.findings.push({ file: path, ...finding });
+    for (const { finding, secret } of findWithSecrets(bytes.toString('utf8'), prefix)) {
+      const located = { file: path, ...finding };
+      report.findings.push(located);
+      onSecret?.(located, secret);
+    }
   };
   for (const path of paths) await visit(path);
   return report;

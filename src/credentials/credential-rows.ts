@@ -17,6 +17,13 @@ export type CredentialTables =
       readonly owner: 'endpoint_id';
     };
 
+/** Who holds a secret, found by its keyed hash: the credential, and whether the secret still works. */
+export interface SecretHolder {
+  readonly id: string;
+  readonly integratorId: string | null;
+  readonly live: boolean;
+}
+
 /** What a list may narrow by: equal columns (undefined: any), and revoked or not. */
 export interface RowFilter {
   readonly equal: Readonly<Record<string, string | number | undefined>>;
@@ -121,6 +128,33 @@ export class CredentialRows<T extends CredentialTables> {
       .where(this.#tables.owner as 'key_id', '=', ownerId)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
       .execute();
+  }
+
+  /**
+   * The holder of the secret with this keyed hash, for the kinds whose secrets are hashed (API keys,
+   * OAuth clients): live while neither the credential is revoked nor the secret or credential expired.
+   */
+  async holderOfSecret(secretHash: string, now: number, db = this.db): Promise<SecretHolder | undefined> {
+    const secret = await db
+      .selectFrom(this.#tables.secrets as 'api_key_secrets')
+      .selectAll()
+      .where('secret_hash', '=', secretHash)
+      .executeTakeFirst();
+    if (!secret) return undefined;
+    const found = await this.find((secret as Record<string, unknown>)[this.#tables.owner] as string, db);
+    if (!found) return undefined;
+    const row = found.row as {
+      id: string;
+      integrator_id: string;
+      revoked_at: number | null;
+      expires_at?: number | null;
+    };
+    const ended = (at: number | null | undefined) => at !== null && at !== undefined && at <= now;
+    return {
+      id: row.id,
+      integratorId: row.integrator_id,
+      live: row.revoked_at === null && !ended(secret.expires_at) && !ended(row.expires_at),
+    };
   }
 
   async #secretsOf(db: Kysely<Schema>, ownerIds: readonly string[]): Promise<Schema[T['secrets']][]> {

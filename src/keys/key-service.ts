@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
+import type { SecretHolder } from '../credentials/credential-rows.ts';
 import { hashedSecretRow } from '../credentials/hashed-secret.ts';
 import { type RotatingCredential, RotatingSecrets } from '../credentials/rotating-secrets.ts';
 import { generateCredential } from '../crypto/key-format.ts';
@@ -148,6 +149,11 @@ export class KeyService implements RotatingCredential<ApiKey, IssuedKey> {
       key,
       secret: secret as string,
     }));
+  }
+
+  /** Who holds this secret (leak checks), found by its keyed hash; undefined when no secret matches. */
+  holderOfSecret(secret: string, now = Date.now()): Promise<SecretHolder | undefined> {
+    return this.store.holderOfSecret(this.#deps.hasher.hash(secret), now);
   }
 
   /** Revokes at once (K5): the next request with any of the key's secrets fails, on every instance. */

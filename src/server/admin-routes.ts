@@ -7,6 +7,7 @@ import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
 import { registerGatewayReloadRoute } from '../gateway/reload-route.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
+import { registerLeakRoutes } from '../leaks/leak-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import { registerOAuthRoutes } from '../oauth/client-routes.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
@@ -30,6 +31,7 @@ export function registerAdminRoutes(
     integrators: services.integrators,
   });
   registerOAuthRoutes(app, services.oauth);
+  registerLeakRoutes(app, services.leaks);
   registerWebhookRoutes(app, { webhooks: services.webhooks });
   registerGatewayReloadRoute(app, gatewayReloader);
 }

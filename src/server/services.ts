@@ -12,11 +12,13 @@ import { createThreadChangeBus } from '../events/thread-change-bus.ts';
 import { IntegratorService } from '../integrators/integrator-service.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
+import { LeakedCredentials } from '../leaks/leaked-credentials.ts';
 import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 import type { Config } from './config.ts';
+import { leakLookups } from './leak-lookups.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 /**
@@ -38,6 +40,8 @@ export interface DataPathServices {
   readonly securityEvents: SecurityEvents;
   readonly alerts: AlertService;
   readonly oauth: OAuth;
+  /** Finds and answers leaked credentials: `scan --check|--revoke` and code hosts' reports. */
+  readonly leaks: LeakedCredentials;
   close(): Promise<void>;
 }
 
@@ -124,6 +128,14 @@ export async function createDataPathServices(
   const keyPrefix = config.keyPrefix;
   const envelope = createEnvelope(config.keyring);
   const securityEvents = new SecurityEvents(db, logger);
+  const keys = new KeyService({ db, audit, changes, hasher, keyPrefix });
+  const adminTokens = new AdminTokenService({ db, audit, changes, hasher, keyPrefix });
+  const oauth = createOAuth({ config, db, audit, changes, envelope, hasher, logger });
+  const leaks = new LeakedCredentials({
+    lookups: leakLookups({ keys, clients: oauth.clients, adminTokens }),
+    keyPrefix,
+    securityEvents,
+  });
   return {
     config,
     logger,
@@ -132,7 +144,7 @@ export async function createDataPathServices(
     envelope,
     changes,
     audit,
-    keys: new KeyService({ db, audit, changes, hasher, keyPrefix }),
+    keys,
     credentials: new CredentialVerifier({
       db,
       hasher,
@@ -141,10 +153,11 @@ export async function createDataPathServices(
       cacheTtlMs: config.credentialCacheTtlMs,
       logger,
     }),
-    adminTokens: new AdminTokenService({ db, audit, changes, hasher, keyPrefix }),
+    adminTokens,
     securityEvents,
     alerts: createAlertService({ config, database, audit, envelope, securityEvents, logger }),
-    oauth: createOAuth({ config, db, audit, changes, envelope, hasher, logger }),
+    oauth,
+    leaks,
     async close() {
       await securityEvents.flush();
       await changes.close();
