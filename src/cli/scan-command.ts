@@ -1,12 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { isValidPrefix } from '../crypto/key-format.ts';
+import { credentialSearchPattern, isValidPrefix } from '../crypto/key-format.ts';
 import type { AdminClient } from './admin-client.ts';
 import { type FileFinding, type ScanReport, scanPaths } from './credential-scanner.ts';
 import { countOf, print, runWithClient } from './output.ts';
 
 interface ScanOptions {
   prefix?: string;
+  pattern?: boolean;
   json?: boolean;
   check?: boolean;
   revoke?: boolean;
@@ -19,6 +20,9 @@ interface ServerVerdict {
   credential_id: string | null;
   revoked?: boolean;
 }
+
+/** `GATEHOUSE_KEY_PREFIX`'s default. */
+const DEFAULT_PREFIX = 'gate';
 
 /** The server takes at most this many secrets per call. */
 const BATCH = 100;
@@ -34,6 +38,10 @@ export function registerScanCommand(program: Command): void {
     .description('find Gatehouse credentials in files (exit 1 if any is found)')
     .argument('[paths...]', 'files or directories to scan', ['.'])
     .option('--prefix <prefix>', "only this deployment's credentials (GATEHOUSE_KEY_PREFIX)")
+    .option(
+      '--pattern',
+      "print the regular expression of this deployment's credentials (for a code host's secret scanning)",
+    )
     .option('--check', 'ask the running server whether each found credential is live (admin API)')
     .option('--revoke', 'revoke every live one as leaked (implies --check; asks first on a terminal)')
     .option('--yes', 'revoke without asking (scripts, CI)')
@@ -45,6 +53,14 @@ export function registerScanCommand(program: Command): void {
           `error: "${prefix}" is not a credential prefix (lower-case letters and digits)\n`,
         );
         process.exitCode = 2;
+        return;
+      }
+      if (options.pattern) {
+        print(
+          { pattern: credentialSearchPattern(prefix ?? DEFAULT_PREFIX).source },
+          options,
+          () => credentialSearchPattern(prefix ?? DEFAULT_PREFIX).source,
+        );
         return;
       }
       const secrets = new Map<FileFinding, string>();

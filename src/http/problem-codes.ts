@@ -96,6 +96,12 @@ export const PROBLEM_CODES = Object.freeze({
   token_invalid: entry(401, 'Token invalid', 'The OAuth access token fails its checks', GATEWAY),
   token_expired: entry(401, 'Token expired', 'The OAuth access token has expired', GATEWAY),
   token_revoked: entry(401, 'Token revoked', 'The OAuth access token (or its client) was revoked', GATEWAY),
+  report_signature_invalid: entry(
+    401,
+    'Report signature invalid',
+    "A leak report's GITHUB-PUBLIC-KEY-SIGNATURE does not verify with a configured code-host key",
+    GATEWAY,
+  ),
   wrong_credential_kind: entry(
     401,
     'Wrong credential kind',
@@ -172,6 +178,12 @@ export const PROBLEM_CODES = Object.freeze({
   ),
   event_type_exists: entry(409, 'Event type exists', 'An event type of this name exists already', ADMIN),
   last_owner: entry(409, 'Last owner', 'The last active owner token cannot be revoked', ADMIN),
+  report_replayed: entry(
+    409,
+    'Report replayed',
+    'This exact leak report was answered already; nothing was done again',
+    GATEWAY,
+  ),
   idempotency_request_in_progress: entry(
     409,
     'Idempotent request in progress',

@@ -2,6 +2,7 @@ import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
 import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
 import type { Env } from '../config/env-reader.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
+import { type LeakConfig, readLeakConfig } from '../leaks/leak-config.ts';
 import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
 import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 
@@ -15,6 +16,8 @@ export interface FeatureConfig {
   readonly oauth: OAuthConfig;
   /** Alert rules' thresholds, windows and scans, and the SMTP sink (`GATEHOUSE_ALERT_*`). */
   readonly alerts: AlertConfig;
+  /** Leak reports from code hosts: their signing keys and what a leak gets (`GATEHOUSE_LEAK_POLICY`). */
+  readonly leaks: LeakConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -26,6 +29,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   webhooks: (read, { production }) => Object.freeze(readWebhookConfig(read, production)),
   oauth: (read) => Object.freeze(readOAuthConfig(read)),
   alerts: (read) => Object.freeze(readAlertConfig(read)),
+  leaks: (read, { cwd }) => Object.freeze(readLeakConfig(read, cwd)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

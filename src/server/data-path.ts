@@ -6,6 +6,8 @@ import { selfRotationRoute } from '../credentials/self-rotation-route.ts';
 import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
 import { createApiKeyStrategy } from '../keys/api-key-strategy.ts';
 import { DEFAULT_OVERLAP_SECONDS } from '../keys/key-service.ts';
+import { githubLeakRoute } from '../leaks/github-leak-route.ts';
+import { LeakReportStore } from '../leaks/leak-report-store.ts';
 import type { Logger } from '../log/logger.ts';
 import { GatewayMetrics, type GatewayMetricsSnapshot } from '../metrics/gateway-metrics.ts';
 import { oauthDataPath, startOAuth } from '../oauth/oauth.ts';
@@ -69,6 +71,11 @@ export async function startDataPath(
       ...oauth.publicRoutes,
       selfRotation(services),
       signatureFailureRoute(services.securityEvents),
+      githubLeakRoute({
+        leaks: services.leaks,
+        reports: new LeakReportStore(services.database.db),
+        config: config.leaks,
+      }),
     ],
     securityEvents: services.securityEvents,
     redis: services.redis,

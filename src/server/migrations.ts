@@ -4,6 +4,7 @@ import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
+import { leaksMigration } from '../leaks/leak-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
 import { oauthMigration } from '../oauth/oauth-schema.ts';
 import { usageMigration } from '../usage/usage-schema.ts';
@@ -26,4 +27,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_oauth': oauthMigration,
   '0008_alerts': alertsMigration,
   '0009_usage': usageMigration,
+  '0010_leaks': leaksMigration,
 });

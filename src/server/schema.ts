@@ -3,6 +3,7 @@ import type { AlertTables } from '../alerts/alert-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
+import type { LeakTables } from '../leaks/leak-schema.ts';
 import type { MonitorTables } from '../monitor/security-event-schema.ts';
 import type { OAuthTables } from '../oauth/oauth-schema.ts';
 import type { UsageTables } from '../usage/usage-schema.ts';
@@ -20,5 +21,6 @@ declare module '../db/schema.ts' {
       OAuthTables,
       WebhookTables,
       AlertTables,
-      UsageTables {}
+      UsageTables,
+      LeakTables {}
 }

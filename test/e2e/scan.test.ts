@@ -38,6 +38,14 @@ describe('gatehouse scan', () => {
     assert.ok(!missing.stdout.includes('no Gatehouse credentials found'), missing.stdout);
   });
 
+  it('--pattern prints the regular expression to register with a code host, for this prefix', async () => {
+    const printed = await gatehouse('scan', '--pattern', '--prefix', 'acme');
+    assert.equal(printed.code, 0, printed.stderr);
+    const pattern = new RegExp(printed.stdout.trim());
+    assert.ok(pattern.test(`token=${recordSecret(generateCredential('acme', 'live'))};`));
+    assert.ok(!pattern.test(recordSecret(generateCredential('gate', 'live'))), 'another prefix matches');
+  });
+
   it('finds no credential in any file this repository tracks', async (t) => {
     let files: string[];
     try {

@@ -1,0 +1,134 @@
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { AuditContext } from '../audit/audit-log.ts';
+import type { PublicRoute } from '../gateway/public-route.ts';
+import { readRequestBody } from '../gateway/request-body.ts';
+import type { LeakConfig } from './leak-config.ts';
+import type { LeakReportStore } from './leak-report-store.ts';
+import type { LeakedCredentials } from './leaked-credentials.ts';
+
+export const GITHUB_LEAK_PATH = '/secret-scanning/github';
+const MAX_BODY_BYTES = 64 * 1024;
+const MAX_TOKENS = 100;
+const REPORTER = 'github';
+const SYSTEM: AuditContext = Object.freeze({
+  actor: Object.freeze({ type: 'system', id: null, name: 'github secret scanning' }),
+});
+const SIGNATURE = /^[A-Za-z0-9+/]{1,200}={0,2}$/;
+
+/** One match in a report, as the code host sends it. */
+interface ReportedToken {
+  readonly token: string;
+  readonly type: string;
+  readonly url: string | undefined;
+}
+
+/**
+ * `POST /secret-scanning/github` (O5): GitHub's secret-scanning partner protocol. The body — a JSON
+ * array of `{token, type, url, source}` — must carry an ECDSA P-256 signature
+ * (`GITHUB-PUBLIC-KEY-SIGNATURE`, base64 DER over the raw body) by the configured key named in
+ * `GITHUB-PUBLIC-KEY-IDENTIFIER`. Each token is looked up (checksum first, so a decoy costs no
+ * read) and, per `GATEHOUSE_LEAK_POLICY`, revoked or flagged; the answer labels each one
+ * `true_positive` (a credential of this deployment) or `false_positive`, by its SHA-256, never
+ * echoing a token. A body answered once is refused as `report_replayed`.
+ */
+export function githubLeakRoute(deps: {
+  leaks: LeakedCredentials;
+  reports: LeakReportStore;
+  config: LeakConfig;
+}): PublicRoute {
+  const keys = new Map<string, KeyObject>(
+    (deps.config.codeHostKeys ?? []).map((key) => [key.id, createPublicKey(key.pem)]),
+  );
+  return {
+    method: 'POST',
+    path: GITHUB_LEAK_PATH,
+    async handle(req, res, context) {
+      if (deps.config.codeHostKeys === null)
+        return context.sendProblem(404, 'not_found', 'Leak reports are not received here');
+      const read = await readRequestBody(req, MAX_BODY_BYTES);
+      if (!read.ok) {
+        if (read.reason === 'too_large')
+          return context.sendProblem(
+            413,
+            'body_too_large',
+            `A report may be at most ${MAX_BODY_BYTES} bytes`,
+            {
+              connection: 'close',
+            },
+          );
+        return;
+      }
+      const body = read.body;
+      const key = keys.get(String(req.headers['github-public-key-identifier'] ?? ''));
+      const signature = String(req.headers['github-public-key-signature'] ?? '');
+      if (key === undefined || !SIGNATURE.test(signature) || !verifies(body, key, signature))
+        return context.sendProblem(
+          401,
+          'report_signature_invalid',
+          'Sign the body with a key of the code host and name it in GITHUB-PUBLIC-KEY-IDENTIFIER',
+        );
+      const tokens = reportedTokens(body);
+      if (tokens === null)
+        return context.sendProblem(
+          400,
+          'validation_failed',
+          `Send a JSON array of 1 to ${MAX_TOKENS} objects {"token", "type", "url", "source"} with string values`,
+        );
+      const digest = createHash('sha256').update(body).digest('hex');
+      if (await deps.reports.seen(digest))
+        return context.sendProblem(409, 'report_replayed', 'This report was answered already');
+      const labels = [];
+      for (const reported of tokens) {
+        const [action] = await deps.leaks.answer([reported.token], {
+          source: { reporter: REPORTER, url: reported.url, ip: context.ip },
+          revoke: deps.config.policy === 'revoke',
+          context: { ...SYSTEM, ip: context.ip, requestId: context.requestId },
+        });
+        labels.push({
+          token_hash: createHash('sha256').update(reported.token).digest('hex'),
+          token_type: reported.type,
+          label: action?.status === 'unknown' ? 'false_positive' : 'true_positive',
+        });
+      }
+      await deps.reports.record(digest, REPORTER, tokens.length, Date.now());
+      const answer = JSON.stringify(labels);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(answer),
+        'cache-control': 'no-store',
+      });
+      res.end(answer);
+    },
+  };
+}
+
+function verifies(body: Buffer, key: KeyObject, signature: string): boolean {
+  try {
+    return verify('sha256', body, { key, dsaEncoding: 'der' }, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+function reportedTokens(body: Buffer): ReportedToken[] | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > MAX_TOKENS) return null;
+  const tokens: ReportedToken[] = [];
+  for (const entry of parsed) {
+    const { token, type, url } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
+    if (type !== undefined && typeof type !== 'string') return null;
+    if (url !== undefined && (typeof url !== 'string' || url.length > 2048)) return null;
+    tokens.push({
+      token,
+      type: (type as string | undefined)?.slice(0, 100) ?? '',
+      url: url as string | undefined,
+    });
+  }
+  return tokens;
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { generateCredential } from '../../src/crypto/key-format.ts';
+import { recordSecret } from '../support/artifacts.ts';
+import { newIntegrator, newKey } from '../support/fixtures.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+/** The server has no upstream: a key that authenticates gets this, a revoked one `key_revoked`. */
+const AUTHENTICATED = 'upstream_not_configured';
+const KEY_ID = 'test-code-host-key-1';
+
+function p256(): { privateKey: KeyObject; pem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateKey, pem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe('the leaked-credential receiver (GitHub secret-scanning partner protocol)', () => {
+  const codeHost = p256();
+  const impostor = p256();
+  let server: TestServer;
+  let integratorId: string;
+
+  const report = (body: string, options: { by?: KeyObject; keyId?: string } = {}) =>
+    server.data('/secret-scanning/github', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'github-public-key-identifier': options.keyId ?? KEY_ID,
+        'github-public-key-signature': sign(
+          'sha256',
+          Buffer.from(body),
+          options.by ?? codeHost.privateKey,
+        ).toString('base64'),
+      },
+      body,
+    });
+  const matches = (...tokens: string[]) =>
+    JSON.stringify(
+      tokens.map((token) => ({
+        token,
+        type: 'gatehouse_api_key',
+        url: 'https://github.com/octo/repo/blob/0123abc/.env',
+        source: 'content',
+      })),
+    );
+  const gatewayCode = async (key: string) =>
+    (await server.data('/v1/orders', { headers: { 'x-api-key': key } })).json?.code as string | undefined;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-leak-keys-'));
+    const keysFile = join(dir, 'secret-scanning-keys.json');
+    writeFileSync(
+      keysFile,
+      JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: codeHost.pem, is_current: true }] }),
+    );
+    server = await startTestServer({
+      name: 'leak-receiver',
+      env: { GATEHOUSE_SECRET_SCANNING_KEYS_FILE: keysFile },
+    });
+    integratorId = await newIntegrator(server);
+  });
+  after(() => server.close());
+
+  it('a signed report revokes the live key, labels every token and records the leak', async () => {
+    const live = await newKey(server, { integrator_id: integratorId, name: 'committed by mistake' });
+    const unknown = recordSecret(generateCredential('gate', 'test'));
+    const decoy = `${live.key.slice(0, -1)}${live.key.endsWith('A') ? 'B' : 'A'}`;
+    assert.equal(await gatewayCode(live.key), AUTHENTICATED);
+
+    const answered = await report(matches(live.key, unknown, decoy, 'not-a-credential'));
+    assert.equal(answered.status, 200, answered.text);
+    assert.deepEqual(answered.json, [
+      { token_hash: sha256(live.key), token_type: 'gatehouse_api_key', label: 'true_positive' },
+      { token_hash: sha256(unknown), token_type: 'gatehouse_api_key', label: 'false_positive' },
+      { token_hash: sha256(decoy), token_type: 'gatehouse_api_key', label: 'false_positive' },
+      { token_hash: sha256('not-a-credential'), token_type: 'gatehouse_api_key', label: 'false_positive' },
+    ]);
+    assert.ok(!answered.text.includes(live.key), 'the answer echoes no token');
+    assert.equal(await gatewayCode(live.key), 'key_revoked', 'the next gateway request fails');
+
+    const events = await server.admin(
+      'GET',
+      `/admin/v1/security-events?event=credential_leaked&credential_id=${live.id}`,
+    );
+    assert.equal(events.json.data.length, 1);
+    assert.equal(events.json.data[0].details.url, 'https://github.com/octo/repo/blob/0123abc/.env');
+    const audit = await server.admin('GET', `/admin/v1/audit?target_id=${live.id}`);
+    const revocation = (audit.json.data as { action: string; actor: { type: string; name: string } }[]).find(
+      (entry) => entry.action === 'key.revoke',
+    );
+    assert.deepEqual(revocation?.actor, { type: 'system', id: null, name: 'github secret scanning' });
+
+    const replayed = await report(matches(live.key, unknown, decoy, 'not-a-credential'));
+    assert.equal(replayed.status, 409);
+    assert.equal(replayed.json.code, 'report_replayed');
+  });
+
+  it('refuses a bad signature, an unknown key id or an oversized body, and changes nothing', async () => {
+    const key = await newKey(server, { integrator_id: integratorId, name: 'must survive forgeries' });
+    const body = matches(key.key);
+    for (const forged of [
+      await report(body, { by: impostor.privateKey }),
+      await report(body, { keyId: 'another-key' }),
+      await server.data('/secret-scanning/github', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'github-public-key-identifier': KEY_ID },
+        body,
+      }),
+    ]) {
+      assert.equal(forged.status, 401, forged.text);
+      assert.equal(forged.json.code, 'report_signature_invalid');
+    }
+    const oversized = await report(matches(...Array.from({ length: 2000 }, () => key.key)));
+    assert.equal(oversized.status, 413);
+    assert.equal(oversized.json.code, 'body_too_large');
+    const notAnArray = await report(JSON.stringify({ token: key.key }));
+    assert.equal(notAnArray.status, 400);
+    assert.equal(await gatewayCode(key.key), AUTHENTICATED, 'the key still works');
+    const events = await server.admin(
+      'GET',
+      `/admin/v1/security-events?event=credential_leaked&credential_id=${key.id}`,
+    );
+    assert.equal(events.json.data.length, 0);
+  });
+
+  it('answers only POST (405 with Allow)', async () => {
+    const wrong = await server.data('/secret-scanning/github');
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.allow, 'POST');
+  });
+});
