@@ -164,7 +164,7 @@ export class AdminTokenService {
       .executeTakeFirst();
     if (!row) return undefined;
     const live = row.revoked_at === null && (row.expires_at === null || row.expires_at > now);
-    return { id: row.id, integratorId: null, live };
+    return { id: row.id, integratorId: null, environment: null, live };
   }
 
   /**

@@ -54,3 +54,8 @@ export function auditContextOf(request: AuditedRequest): AuditContext {
     requestId: request.id,
   };
 }
+
+/** Gatehouse acting on its own (start-up, automatic revocations), as the audit log names it. */
+export const SYSTEM_CONTEXT: AuditContext = Object.freeze({
+  actor: Object.freeze({ type: 'system', id: null, name: 'gatehouse' }),
+});

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Updateable, UpdateResult } from 'kysely';
 import { updateVersioned } from '../audit/audited-change.ts';
 import type { Schema } from '../db/schema.ts';
+import type { Environment } from '../environments/environment.ts';
 import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 
 /**
@@ -21,6 +22,8 @@ export type CredentialTables =
 export interface SecretHolder {
   readonly id: string;
   readonly integratorId: string | null;
+  /** The environment the credential serves; null for admin tokens. */
+  readonly environment: Environment | null;
   readonly live: boolean;
 }
 
@@ -146,6 +149,7 @@ export class CredentialRows<T extends CredentialTables> {
     const row = found.row as {
       id: string;
       integrator_id: string;
+      environment: Environment;
       revoked_at: number | null;
       expires_at?: number | null;
     };
@@ -153,6 +157,7 @@ export class CredentialRows<T extends CredentialTables> {
     return {
       id: row.id,
       integratorId: row.integrator_id,
+      environment: row.environment,
       live: row.revoked_at === null && !ended(secret.expires_at) && !ended(row.expires_at),
     };
   }

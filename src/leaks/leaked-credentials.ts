@@ -2,6 +2,8 @@ import type { AuditContext } from '../audit/audit-log.ts';
 import type { SecretHolder } from '../credentials/credential-rows.ts';
 import { credentialHint, parseCredential } from '../crypto/key-format.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
+import type { IntegratorNotifier } from '../webhooks/integrator-notifier.ts';
+import { CREDENTIAL_LEAKED_EVENT } from './leak-event.ts';
 
 /** One kind of credential whose holder can be found from the secret itself (its keyed hash). */
 export interface LeakLookup {
@@ -43,18 +45,27 @@ const UNKNOWN_KIND = 'unknown';
 /**
  * Leaked credentials (O2, O5): finds who holds each presented secret without revealing more than
  * live / revoked / unknown and its id, and answers a leak — every live one is revoked (or only
- * flagged), with a `credential_leaked` security event, which raises the `credential_leaked` alert.
+ * flagged), with a `credential_leaked` security event (which raises the `credential_leaked` alert)
+ * and a `credential.leaked` webhook event to the integrator that owns it.
  * A secret that fails its checksum or is of another deployment is `unknown` and changes nothing.
  */
 export class LeakedCredentials {
   readonly #lookups: readonly LeakLookup[];
   readonly #prefix: string;
   readonly #events: SecurityEvents;
+  readonly #notify: IntegratorNotifier;
 
-  constructor(deps: { lookups: readonly LeakLookup[]; keyPrefix: string; securityEvents: SecurityEvents }) {
+  constructor(deps: {
+    lookups: readonly LeakLookup[];
+    keyPrefix: string;
+    securityEvents: SecurityEvents;
+    /** Tells the owning integrator (`credential.leaked`). */
+    notify: IntegratorNotifier;
+  }) {
     this.#lookups = deps.lookups;
     this.#prefix = deps.keyPrefix;
     this.#events = deps.securityEvents;
+    this.#notify = deps.notify;
   }
 
   /** The state of each secret, in order. */
@@ -90,6 +101,20 @@ export class LeakedCredentials {
         ip: source.ip ?? null,
         details: { kind: check.kind, hint: check.hint, url: source.url ?? null, revoked },
       });
+      if (holder.integratorId !== null && holder.environment !== null)
+        await this.#notify({
+          type: CREDENTIAL_LEAKED_EVENT.name,
+          integratorId: holder.integratorId,
+          environment: holder.environment,
+          data: {
+            credential_id: holder.id,
+            kind: check.kind,
+            hint: check.hint,
+            revoked,
+            reported_by: source.reporter,
+            url: source.url ?? null,
+          },
+        });
       actions.push({ ...check, status: revoked ? 'revoked' : 'live', revoked });
     }
     return actions;

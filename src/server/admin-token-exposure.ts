@@ -1,13 +1,9 @@
 import type { AdminTokenService } from '../admin/admin-token-service.ts';
 import { ADMIN_MARKER } from '../admin/admin-token-service.ts';
-import type { AuditContext } from '../audit/audit-log.ts';
+import { SYSTEM_CONTEXT as SYSTEM } from '../audit/audit-context.ts';
 import { parseCredential } from '../crypto/key-format.ts';
 import type { AuthOutcome, AuthStrategy } from '../gateway/auth-strategy.ts';
 import { ApiError } from '../http/api-error.ts';
-
-const SYSTEM: AuditContext = Object.freeze({
-  actor: Object.freeze({ type: 'system', id: null, name: 'gatehouse' }),
-});
 
 /** Never a way in: admin tokens only ever authenticate on the admin API. */
 const NOT_HERE = Object.freeze({

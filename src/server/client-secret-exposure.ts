@@ -1,13 +1,9 @@
-import type { AuditContext } from '../audit/audit-log.ts';
+import { SYSTEM_CONTEXT as SYSTEM } from '../audit/audit-context.ts';
 import { parseCredential } from '../crypto/key-format.ts';
 import type { AuthOutcome, AuthStrategy } from '../gateway/auth-strategy.ts';
 import type { ClientRegistry } from '../oauth/client-registry.ts';
 import type { ClientService } from '../oauth/client-service.ts';
 import { CLIENT_SECRET_MARKER } from '../oauth/oauth-client.ts';
-
-const SYSTEM: AuditContext = Object.freeze({
-  actor: Object.freeze({ type: 'system', id: null, name: 'gatehouse' }),
-});
 
 /** Never a way in: a client secret only ever authenticates at the token endpoint. */
 const NOT_HERE = Object.freeze({

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.ts';
+import { SYSTEM_CONTEXT } from '../audit/audit-context.ts';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { configSource } from '../config/config.ts';
 import { dataDirExposure } from '../config/private-files.ts';
 import { listenFailure } from '../config/startup-error.ts';
 import { GatewayReloader, type GatewayReloadOutcome } from '../gateway/gateway-reloader.ts';
+import { CREDENTIAL_LEAKED_EVENT } from '../leaks/leak-event.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { MetricsRegistry } from '../metrics/metrics-registry.ts';
 import { registerMetricsRoute } from '../metrics/metrics-route.ts';
@@ -83,6 +85,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     });
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
     await ensureSigningKey(services.oauth);
+    // The events Gatehouse itself publishes exist before anything can publish them.
+    await services.webhooks.catalog.ensure(CREDENTIAL_LEAKED_EVENT, SYSTEM_CONTEXT);
     const data = await startDataThread({ config, tls, logger, changeChannel }).catch(
       async (error: unknown) => {
         await admin.close();

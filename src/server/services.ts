@@ -16,6 +16,7 @@ import { LeakedCredentials } from '../leaks/leaked-credentials.ts';
 import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
+import { createIntegratorNotifier } from '../webhooks/integrator-notifier.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 import type { Config } from './config.ts';
 import { leakLookups } from './leak-lookups.ts';
@@ -135,6 +136,13 @@ export async function createDataPathServices(
     lookups: leakLookups({ keys, clients: oauth.clients, adminTokens }),
     keyPrefix,
     securityEvents,
+    notify: createIntegratorNotifier({
+      database,
+      audit,
+      envelope,
+      firstDelayMs: config.webhooks.retrySchedule[0] ?? 0,
+      logger,
+    }),
   });
   return {
     config,

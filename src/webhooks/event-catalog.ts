@@ -75,6 +75,24 @@ export class EventCatalog {
     });
   }
 
+  /**
+   * Declares an event type Gatehouse itself publishes (`credential.leaked`) unless one of its name
+   * exists: run at every start, by every instance, so a race between two is no error.
+   */
+  async ensure(input: EventTypeInput & { name: string }, context: AuditContext): Promise<void> {
+    const existing = await this.#db
+      .selectFrom('webhook_event_types')
+      .select('id')
+      .where('name', '=', input.name)
+      .executeTakeFirst();
+    if (existing) return;
+    try {
+      await this.create(input, context);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'event_type_exists')) throw error;
+    }
+  }
+
   async get(id: string, db: Kysely<Schema> = this.#db): Promise<EventType> {
     const row = await db
       .selectFrom('webhook_event_types')

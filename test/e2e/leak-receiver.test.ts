@@ -8,6 +8,7 @@ import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import { newIntegrator, newKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 /** The server has no upstream: a key that authenticates gets this, a revoked one `key_revoked`. */
 const AUTHENTICATED = 'upstream_not_configured';
@@ -24,6 +25,7 @@ describe('the leaked-credential receiver (GitHub secret-scanning partner protoco
   const codeHost = p256();
   const impostor = p256();
   let server: TestServer;
+  let receiver: WebhookReceiver;
   let integratorId: string;
 
   const report = (body: string, options: { by?: KeyObject; keyId?: string } = {}) =>
@@ -59,13 +61,31 @@ describe('the leaked-credential receiver (GitHub secret-scanning partner protoco
       keysFile,
       JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: codeHost.pem, is_current: true }] }),
     );
+    receiver = await startWebhookReceiver();
     server = await startTestServer({
       name: 'leak-receiver',
-      env: { GATEHOUSE_SECRET_SCANNING_KEYS_FILE: keysFile },
+      env: {
+        GATEHOUSE_SECRET_SCANNING_KEYS_FILE: keysFile,
+        GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',
+        GATEHOUSE_WEBHOOK_CA_FILE: receiver.caFile,
+      },
     });
     integratorId = await newIntegrator(server);
+    const endpoint = await server.admin('POST', '/admin/v1/webhook-endpoints', {
+      body: {
+        integrator_id: integratorId,
+        environment: 'sandbox',
+        url: `${receiver.url}/security`,
+        event_types: ['credential.leaked'],
+      },
+    });
+    assert.equal(endpoint.status, 201, endpoint.text);
+    recordSecret(endpoint.json.secret);
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    await receiver.close();
+  });
 
   it('a signed report revokes the live key, labels every token and records the leak', async () => {
     const live = await newKey(server, { integrator_id: integratorId, name: 'committed by mistake' });
@@ -95,6 +115,23 @@ describe('the leaked-credential receiver (GitHub secret-scanning partner protoco
       (entry) => entry.action === 'key.revoke',
     );
     assert.deepEqual(revocation?.actor, { type: 'system', id: null, name: 'github secret scanning' });
+
+    await receiver.waitFor(
+      () => receiver.receivedAt('/security').length === 1,
+      10_000,
+      'the credential.leaked event',
+    );
+    const notified = JSON.parse(receiver.receivedAt('/security')[0]?.body.toString('utf8') ?? '{}');
+    assert.equal(notified.type, 'credential.leaked');
+    assert.deepEqual(notified.data, {
+      credential_id: live.id,
+      kind: 'api_key',
+      hint: notified.data.hint,
+      revoked: true,
+      reported_by: 'github',
+      url: 'https://github.com/octo/repo/blob/0123abc/.env',
+    });
+    assert.ok(live.key.startsWith(notified.data.hint.replace('…', '')), 'the hint is the key’s start');
 
     const replayed = await report(matches(live.key, unknown, decoy, 'not-a-credential'));
     assert.equal(replayed.status, 409);
