@@ -66,11 +66,7 @@ export class PublicRoutes {
     const path = pathEnd === target.length ? target : target.slice(0, pathEnd);
     const byMethod = this.#byPath.get(path);
     if (byMethod !== undefined) return byMethod.get(method) ?? this.#wrongMethod.get(path);
-    if (
-      path.length >= RESERVED_PREFIX.length &&
-      path.slice(0, RESERVED_PREFIX.length).toLowerCase() === RESERVED_PREFIX
-    )
-      return RESERVED_PATH;
+    if (underReservedPrefix(path)) return RESERVED_PATH;
     return undefined;
   }
 
@@ -115,4 +111,16 @@ export class PublicRoutes {
       failed(error);
     }
   }
+}
+
+/** `path` starts with `RESERVED_PREFIX` in any letter case (no allocation: it runs on every request). */
+function underReservedPrefix(path: string): boolean {
+  if (path.length < RESERVED_PREFIX.length) return false;
+  for (let i = 0; i < RESERVED_PREFIX.length; i++) {
+    const expected = RESERVED_PREFIX.charCodeAt(i);
+    const actual = path.charCodeAt(i);
+    const isLetter = expected >= 0x61 && expected <= 0x7a;
+    if (actual !== expected && !(isLetter && (actual | 0x20) === expected)) return false;
+  }
+  return true;
 }

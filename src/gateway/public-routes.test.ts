@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { HEALTH_ROUTE, type PublicRoute } from './public-route.ts';
+import { PublicRoutes, RESERVED_PREFIX } from './public-routes.ts';
+
+const ROTATE: PublicRoute = { method: 'POST', path: '/gatehouse/v1/credentials/self/rotate', handle() {} };
+const routes = new PublicRoutes([HEALTH_ROUTE, ROTATE], () => {}, pino({ level: 'silent' }));
+
+it('keeps every spelling of /gatehouse/ for itself, and nothing else', () => {
+  const segment = fc.constantFrom(
+    'gatehouse',
+    'GATEHOUSE',
+    'GateHouse',
+    'gatehousE',
+    'gatehouses',
+    'gatehous',
+    'v1',
+  );
+  const path = fc
+    .tuple(segment, fc.array(fc.stringMatching(/^[A-Za-z0-9._~-]{0,12}$/), { maxLength: 4 }), fc.boolean())
+    .map(([first, rest, slash]) => `/${[first, ...rest].join('/')}${slash ? '/' : ''}`);
+  fc.assert(
+    fc.property(path, fc.constantFrom('GET', 'POST', 'DELETE'), (target, method) => {
+      const found = routes.find(method, target, target.length);
+      const reserved = target.toLowerCase().startsWith(RESERVED_PREFIX) && target !== ROTATE.path;
+      assert.equal(
+        found !== undefined && 'kind' in found && found.kind === 'reserved_path',
+        reserved,
+        target,
+      );
+    }),
+  );
+});
+
+it('answers a public path with another method by what it takes (GET brings HEAD), ignoring the query', () => {
+  assert.deepEqual(routes.find('POST', '/healthz?x=1', 8), { kind: 'wrong_method', allow: 'GET, HEAD' });
+  assert.equal(routes.find('HEAD', '/healthz', 8), HEALTH_ROUTE);
+  assert.deepEqual(routes.find('GET', ROTATE.path, ROTATE.path.length), {
+    kind: 'wrong_method',
+    allow: 'POST',
+  });
+  assert.equal(routes.find('GET', '/healthz/', 9), undefined, 'public paths match exactly');
+});
