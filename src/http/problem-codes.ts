@@ -160,6 +160,12 @@ export const PROBLEM_CODES = Object.freeze({
   ),
   event_type_exists: entry(409, 'Event type exists', 'An event type of this name exists already', ADMIN),
   last_owner: entry(409, 'Last owner', 'The last active owner token cannot be revoked', ADMIN),
+  audit_chain_broken: entry(
+    409,
+    'Audit chain broken',
+    'The audit chain does not verify, so no checkpoint is signed; run `gatehouse audit verify`',
+    ADMIN,
+  ),
   idempotency_request_in_progress: entry(
     409,
     'Idempotent request in progress',

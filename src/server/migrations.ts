@@ -1,7 +1,7 @@
 import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
 import { alertsMigration } from '../alerts/alert-schema.ts';
-import { auditMigration } from '../audit/audit-schema.ts';
+import { auditCheckpointsMigration, auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
@@ -26,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_oauth': oauthMigration,
   '0008_alerts': alertsMigration,
   '0009_usage': usageMigration,
+  '0010_audit_checkpoints': auditCheckpointsMigration,
 });

@@ -119,10 +119,10 @@ export async function createDataPathServices(
     await database.close();
     throw error;
   }
-  const audit = new AuditLog(database.dialect, deriveKey(config.pepper, 'audit-chain'));
+  const envelope = createEnvelope(config.keyring);
+  const audit = new AuditLog(database.dialect, deriveKey(config.pepper, 'audit-chain'), envelope);
   const hasher = createKeyedHasher(config.pepper, 'credential-hash');
   const keyPrefix = config.keyPrefix;
-  const envelope = createEnvelope(config.keyring);
   const securityEvents = new SecurityEvents(db, logger);
   return {
     config,
