@@ -32,8 +32,7 @@ export type BrokenLinkReason =
   | 'entries_missing'
   | 'head_mismatch'
   | 'checkpoint_mismatch'
-  | 'checkpoint_signature_invalid'
-  | 'purge_unrecorded';
+  | 'checkpoint_signature_invalid';
 
 /** Why one stored entry does not follow the one before it, or null when it does. */
 export function checkLink(

@@ -120,7 +120,8 @@ export class AuditCheckpoints {
   /**
    * Walks the stored chain and reports the first entry that was edited, inserted or deleted, or
    * checkpoint that does not match. After a purge the walk starts from the oldest checkpoint
-   * (whose signature must hold), and an `audit.purge` entry must record that purge.
+   * (whose signature must hold), and an `audit.purge` entry must record that purge: entries
+   * removed any other way are reported missing.
    */
   async verify(db: Kysely<Schema>): Promise<VerifyResult> {
     const key = await this.#key.find(db);
@@ -168,11 +169,7 @@ export class AuditCheckpoints {
         startedAfter,
       );
     if (startedAfter !== null && !walked.purgesRecorded.has(startedAfter))
-      return failed(
-        { seq: startedAfter, id: null, reason: 'purge_unrecorded' },
-        walked.checked,
-        startedAfter,
-      );
+      return failed({ seq: startedAfter, id: null, reason: 'entries_missing' }, walked.checked, startedAfter);
     return { ok: true, entries_checked: walked.checked, started_after: startedAfter, first_broken: null };
   }
 
