@@ -1,4 +1,5 @@
 import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
+import { type AuditConfig, readAuditConfig } from '../audit/audit-config.ts';
 import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
 import type { Env } from '../config/env-reader.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
@@ -15,6 +16,8 @@ export interface FeatureConfig {
   readonly oauth: OAuthConfig;
   /** Alert rules' thresholds, windows and scans, and the SMTP sink (`GATEHOUSE_ALERT_*`). */
   readonly alerts: AlertConfig;
+  /** Signed checkpoints of the audit chain (`GATEHOUSE_AUDIT_*`). */
+  readonly audit: AuditConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -26,6 +29,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   webhooks: (read, { production }) => Object.freeze(readWebhookConfig(read, production)),
   oauth: (read) => Object.freeze(readOAuthConfig(read)),
   alerts: (read) => Object.freeze(readAlertConfig(read)),
+  audit: (read) => Object.freeze(readAuditConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

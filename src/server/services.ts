@@ -2,6 +2,7 @@ import { AdminTokenService } from '../admin/admin-token-service.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
 import { type AlertSinks, createAlertService, createAlertSinks } from '../alerts/alerts.ts';
 import { AuditLog } from '../audit/audit-log.ts';
+import { CheckpointScheduler } from '../audit/checkpoint-scheduler.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { createKeyedHasher, deriveKey } from '../crypto/keyed-hash.ts';
 import { type Database, openDatabase } from '../db/database.ts';
@@ -47,6 +48,8 @@ export interface Services extends DataPathServices {
   /** `close` may be called before `Services.close`, which then does not close them again. */
   readonly webhooks: Webhooks;
   readonly alertSinks: AlertSinks;
+  /** Signs the audit chain head periodically (started by `gatehouse.ts`). */
+  readonly auditCheckpoints: CheckpointScheduler;
 }
 
 export interface ServicesOptions {
@@ -80,12 +83,20 @@ export async function createServices(
     { config, database, audit, envelope, securityEvents, logger },
     core.alerts,
   );
+  const auditCheckpoints = new CheckpointScheduler({
+    db: database.db,
+    checkpoints: audit.checkpoints,
+    intervalMs: config.audit.checkpointIntervalMs,
+    logger: logger.child({ component: 'audit' }),
+  });
   return {
     ...core,
     alertSinks,
+    auditCheckpoints,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {
+      await auditCheckpoints.close();
       await alertSinks.close();
       await webhooks.close();
       await core.close();
