@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runGatehouse } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE } from '../support/postgres.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -185,3 +186,30 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('periodic audit checkpoints', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      name: 'audit-checkpoint-interval',
+      env: { GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL: '200ms' },
+    });
+  });
+  after(() => server.close());
+
+  it('signs the head every GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL when new entries exist', async () => {
+    assert.equal(
+      (await server.admin('POST', '/admin/v1/integrators', { body: { name: 'Tick' } })).status,
+      201,
+    );
+    const head = (await server.admin('GET', '/admin/v1/audit?limit=1')).json.data[0].seq as number;
+    const signed = await eventually(
+      async () => {
+        const newest = (await server.admin('GET', '/admin/v1/audit/checkpoints?limit=1')).json.data[0];
+        return newest?.seq === head ? newest : undefined;
+      },
+      { what: 'a checkpoint of the head' },
+    );
+    assert.equal(signed.seq, head);
+  });
+});
