@@ -25,3 +25,24 @@ export function linkHash(chainKey: KeyObject, row: Omit<AuditLogTable, 'hash'>):
   ];
   return createHmac('sha256', chainKey).update(JSON.stringify(fields)).digest('base64url');
 }
+
+export type BrokenLinkReason =
+  | 'entry_modified'
+  | 'chain_broken'
+  | 'entries_missing'
+  | 'head_mismatch'
+  | 'checkpoint_mismatch'
+  | 'checkpoint_signature_invalid';
+
+/** Why one stored entry does not follow the one before it, or null when it does. */
+export function checkLink(
+  chainKey: KeyObject,
+  row: AuditLogTable,
+  expectedSeq: number,
+  previousHash: string,
+): BrokenLinkReason | null {
+  if (row.seq !== expectedSeq) return 'entries_missing';
+  if (row.prev_hash !== previousHash) return 'chain_broken';
+  const { hash, ...rest } = row;
+  return linkHash(chainKey, rest) === hash ? null : 'entry_modified';
+}

@@ -1,14 +1,22 @@
 import type { KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Envelope } from '../crypto/envelope.ts';
 import type { DialectName } from '../db/database.ts';
 import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { linkHash } from './audit-chain.ts';
-import { type AuditLogTable, GENESIS_HASH } from './audit-schema.ts';
+import { AuditCheckpoints, type VerifyResult } from './audit-checkpoints.ts';
+import { type AuditEntry, toEntry } from './audit-entry.ts';
+import { lockAuditHead } from './audit-head.ts';
+import { deleteThroughCheckpoint, type PurgeOutcome } from './audit-purge.ts';
+import type { AuditLogTable } from './audit-schema.ts';
+import { AuditSigningKey } from './audit-signing-key.ts';
+import { PURGE_ACTION } from './checkpoint-format.ts';
 
 export type { Actor, AuditContext } from './audit-context.ts';
+export type { AuditEntry } from './audit-entry.ts';
 
-import type { Actor, AuditContext } from './audit-context.ts';
+import type { AuditContext } from './audit-context.ts';
 
 export interface AuditInput extends Omit<AuditContext, 'idempotency'> {
   readonly action: string;
@@ -17,28 +25,8 @@ export interface AuditInput extends Omit<AuditContext, 'idempotency'> {
   readonly after?: unknown;
 }
 
-export interface AuditEntry {
-  seq: number;
-  id: string;
-  time: string;
-  actor: Actor;
-  action: string;
-  target: { type: string; id: string | null };
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-  request_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-export type BrokenLinkReason = 'entry_modified' | 'chain_broken' | 'entries_missing' | 'head_mismatch';
-
-export interface VerifyResult {
-  ok: boolean;
-  entries_checked: number;
-  first_broken: { seq: number; id: string | null; reason: BrokenLinkReason } | null;
-}
+export type { BrokenLinkReason } from './audit-chain.ts';
+export type { VerifyResult } from './audit-checkpoints.ts';
 
 export interface ListAuditQuery {
   limit: number;
@@ -49,16 +37,21 @@ export interface ListAuditQuery {
 }
 
 const SECRET_FIELD = /(^|_)(key|secret|token|password|hash|sealed)$/i;
-const VERIFY_PAGE = 1000;
 
 /** The hash-chained, append-only audit trail (L3). */
 export class AuditLog {
   readonly #dialect: DialectName;
   readonly #chainKey: KeyObject;
+  /** The Ed25519 key checkpoints are signed with. */
+  readonly signingKey: AuditSigningKey;
+  /** Signed checkpoints of the chain head: export, offline verification, purge. */
+  readonly checkpoints: AuditCheckpoints;
 
-  constructor(dialect: DialectName, chainKey: KeyObject) {
+  constructor(dialect: DialectName, chainKey: KeyObject, envelope: Envelope) {
     this.#dialect = dialect;
     this.#chainKey = chainKey;
+    this.signingKey = new AuditSigningKey(dialect, envelope);
+    this.checkpoints = new AuditCheckpoints({ dialect, chainKey, signingKey: this.signingKey });
   }
 
   /**
@@ -66,9 +59,7 @@ export class AuditLog {
    * record commit together. The head row lock serialises appends across instances on PostgreSQL.
    */
   async append(trx: Kysely<Schema>, input: AuditInput, now = Date.now()): Promise<void> {
-    let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-    if (this.#dialect === 'postgres') headQuery = headQuery.forUpdate();
-    const head = await headQuery.executeTakeFirstOrThrow();
+    const head = await lockAuditHead(trx, this.#dialect);
     const row: Omit<AuditLogTable, 'hash'> = {
       seq: head.seq + 1,
       id: uuid7(now),
@@ -101,71 +92,64 @@ export class AuditLog {
     return (await select.execute()).map(toEntry);
   }
 
-  /** Walks the whole chain and reports the first entry that was edited, inserted or deleted. */
-  async verify(db: Kysely<Schema>): Promise<VerifyResult> {
-    let expectedSeq = 1;
-    let previousHash = GENESIS_HASH;
-    let checked = 0;
-    for (;;) {
-      const rows = await db
+  /** Walks the whole chain (from the oldest checkpoint after a purge); see `AuditCheckpoints.verify`. */
+  verify(db: Kysely<Schema>): Promise<VerifyResult> {
+    return this.checkpoints.verify(db);
+  }
+
+  /** Oldest first, for exports: entries after `afterSeq`, up to `throughSeq`. */
+  async listAscending(
+    db: Kysely<Schema>,
+    query: { limit: number; afterSeq?: number | undefined; throughSeq?: number | undefined },
+  ): Promise<AuditEntry[]> {
+    let select = db.selectFrom('audit_log').selectAll().orderBy('seq', 'asc').limit(query.limit);
+    if (query.afterSeq !== undefined) select = select.where('seq', '>', query.afterSeq);
+    if (query.throughSeq !== undefined) select = select.where('seq', '<=', query.throughSeq);
+    return (await select.execute()).map(toEntry);
+  }
+
+  /**
+   * Removes every entry up to and including the one checkpoint `throughSeq` covers (for the
+   * retention job), after checking the chain is intact, and records the purge as an `audit.purge`
+   * entry in the same transaction. Verifying then starts from that checkpoint instead of genesis.
+   */
+  purgeAuditBefore(
+    db: Kysely<Schema>,
+    checkpoint: { seq: number },
+    context: Omit<AuditContext, 'idempotency'>,
+    now = Date.now(),
+  ): Promise<PurgeOutcome> {
+    return db.transaction().execute(async (trx) => {
+      await lockAuditHead(trx, this.#dialect);
+      const stored = await this.checkpoints.at(trx, checkpoint.seq);
+      if (!stored) throw new Error(`there is no audit checkpoint at entry ${checkpoint.seq}`);
+      const oldest = await trx
         .selectFrom('audit_log')
-        .selectAll()
-        .where('seq', '>=', expectedSeq)
+        .select('seq')
         .orderBy('seq', 'asc')
-        .limit(VERIFY_PAGE)
-        .execute();
-      for (const row of rows) {
-        const broken = this.#checkLink(row, expectedSeq, previousHash);
-        if (broken)
-          return {
-            ok: false,
-            entries_checked: checked,
-            first_broken: { seq: row.seq, id: row.id, reason: broken },
-          };
-        checked++;
-        expectedSeq = row.seq + 1;
-        previousHash = row.hash;
-      }
-      if (rows.length < VERIFY_PAGE) break;
-    }
-    const head = await db
-      .selectFrom('audit_head')
-      .select(['seq', 'hash'])
-      .where('id', '=', 1)
-      .executeTakeFirst();
-    if (!head || head.seq !== expectedSeq - 1 || head.hash !== previousHash) {
-      return {
-        ok: false,
-        entries_checked: checked,
-        first_broken: { seq: expectedSeq, id: null, reason: 'head_mismatch' },
-      };
-    }
-    return { ok: true, entries_checked: checked, first_broken: null };
+        .limit(1)
+        .executeTakeFirst();
+      if (!oldest || oldest.seq > stored.seq)
+        return { through_seq: stored.seq, entries_removed: 0, checkpoints_removed: 0 };
+      const verified = await this.checkpoints.verify(trx);
+      if (!verified.ok)
+        throw new Error(
+          `the audit chain is broken at entry ${verified.first_broken?.seq} (${verified.first_broken?.reason}); nothing was purged`,
+        );
+      const outcome = await deleteThroughCheckpoint(trx, stored.seq);
+      await this.append(
+        trx,
+        {
+          ...context,
+          action: PURGE_ACTION,
+          target: { type: 'audit_checkpoint', id: String(stored.seq) },
+          after: outcome,
+        },
+        now,
+      );
+      return outcome;
+    });
   }
-
-  #checkLink(row: AuditLogTable, expectedSeq: number, previousHash: string): BrokenLinkReason | null {
-    if (row.seq !== expectedSeq) return 'entries_missing';
-    if (row.prev_hash !== previousHash) return 'chain_broken';
-    const { hash, ...rest } = row;
-    return linkHash(this.#chainKey, rest) === hash ? null : 'entry_modified';
-  }
-}
-
-function toEntry(row: AuditLogTable): AuditEntry {
-  return {
-    seq: row.seq,
-    id: row.id,
-    time: new Date(row.created_at).toISOString(),
-    actor: { type: row.actor_type as Actor['type'], id: row.actor_id, name: row.actor_name },
-    action: row.action,
-    target: { type: row.target_type, id: row.target_id },
-    before: row.before_json === null ? null : JSON.parse(row.before_json),
-    after: row.after_json === null ? null : JSON.parse(row.after_json),
-    ip: row.ip,
-    request_id: row.request_id,
-    prev_hash: row.prev_hash,
-    hash: row.hash,
-  };
 }
 
 /** A safety net: resources are recorded in their public form, which never holds secrets. */

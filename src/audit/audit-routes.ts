@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { decodeCursor, pageOf } from '../http/pagination.ts';
 import { withProblems } from '../http/schemas.ts';
 import type { AuditLog } from './audit-log.ts';
+import { registerCheckpointRoutes } from './checkpoint-routes.ts';
 
 const AuditQuery = Type.Object(
   {
@@ -36,6 +37,7 @@ const AuditEntrySchema = Type.Object({
 const VerifySchema = Type.Object({
   ok: Type.Boolean(),
   entries_checked: Type.Integer(),
+  started_after: Type.Union([Type.Integer(), Type.Null()]),
   first_broken: Type.Union([
     Type.Object({ seq: Type.Integer(), id: Type.Union([Type.String(), Type.Null()]), reason: Type.String() }),
     Type.Null(),
@@ -97,4 +99,6 @@ export function registerAuditRoutes(
     },
     async () => audit.verify(database.db),
   );
+
+  registerCheckpointRoutes(parent, { audit, database, entrySchema: AuditEntrySchema });
 }

@@ -28,9 +28,30 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** A signed checkpoint of the chain head (`checkpoint-format.ts` says what is signed). */
+export interface AuditCheckpointTable {
+  seq: number;
+  entry_id: string;
+  hash: string;
+  digest: string;
+  created_at: number;
+  key_id: string;
+  signature: string;
+}
+
+/** The Ed25519 key checkpoints are signed with: the private half sealed (P1), the public half exported. */
+export interface AuditSigningKeyTable {
+  key_id: string;
+  public_pem: string;
+  private_sealed: string;
+  created_at: number;
+}
+
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
+  audit_signing_keys: AuditSigningKeyTable;
 }
 
 export const auditMigration: Migration = {
@@ -61,5 +82,28 @@ export const auditMigration: Migration = {
       .addColumn('hash', 'text', (c) => c.notNull())
       .execute();
     await sql`insert into audit_head (id, seq, hash) values (1, 0, ${GENESIS_HASH})`.execute(db);
+  },
+};
+
+/** Signed checkpoints of the chain head and the key that signs them (L3). */
+export const auditCheckpointsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('audit_checkpoints')
+      .addColumn('seq', 'bigint', (c) => c.primaryKey())
+      .addColumn('entry_id', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('digest', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('key_id', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('audit_signing_keys')
+      .addColumn('key_id', 'text', (c) => c.primaryKey())
+      .addColumn('public_pem', 'text', (c) => c.notNull())
+      .addColumn('private_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
   },
 };

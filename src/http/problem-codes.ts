@@ -184,6 +184,12 @@ export const PROBLEM_CODES = Object.freeze({
     'This exact leak report was answered already; nothing was done again',
     GATEWAY,
   ),
+  audit_chain_broken: entry(
+    409,
+    'Audit chain broken',
+    'The audit chain does not verify, so no checkpoint is signed; run `gatehouse audit verify`',
+    ADMIN,
+  ),
   idempotency_request_in_progress: entry(
     409,
     'Idempotent request in progress',

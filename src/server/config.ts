@@ -1,4 +1,5 @@
 import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
+import { type AuditConfig, readAuditConfig } from '../audit/audit-config.ts';
 import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
 import type { Env } from '../config/env-reader.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
@@ -18,6 +19,8 @@ export interface FeatureConfig {
   readonly alerts: AlertConfig;
   /** Leak reports from code hosts: their signing keys and what a leak gets (`GATEHOUSE_LEAK_POLICY`). */
   readonly leaks: LeakConfig;
+  /** Signed checkpoints of the audit chain (`GATEHOUSE_AUDIT_*`). */
+  readonly audit: AuditConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -30,6 +33,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   oauth: (read) => Object.freeze(readOAuthConfig(read)),
   alerts: (read) => Object.freeze(readAlertConfig(read)),
   leaks: (read, { cwd }) => Object.freeze(readLeakConfig(read, cwd)),
+  audit: (read) => Object.freeze(readAuditConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

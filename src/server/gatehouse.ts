@@ -107,6 +107,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     const dataUrl = data.url;
     services.webhooks.worker.start();
     services.alertSinks.start();
+    services.auditCheckpoints.start();
     let closing: Promise<void> | undefined;
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },

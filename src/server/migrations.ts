@@ -1,7 +1,7 @@
 import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
 import { alertsMigration } from '../alerts/alert-schema.ts';
-import { auditMigration } from '../audit/audit-schema.ts';
+import { auditCheckpointsMigration, auditMigration } from '../audit/audit-schema.ts';
 import { integratorsMigration } from '../integrators/integrator-schema.ts';
 import { keysMigration } from '../keys/key-schema.ts';
 import { leaksMigration } from '../leaks/leak-schema.ts';
@@ -28,4 +28,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0008_alerts': alertsMigration,
   '0009_usage': usageMigration,
   '0010_leaks': leaksMigration,
+  '0011_audit_checkpoints': auditCheckpointsMigration,
 });

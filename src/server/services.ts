@@ -2,6 +2,7 @@ import { AdminTokenService } from '../admin/admin-token-service.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
 import { type AlertSinks, createAlertService, createAlertSinks } from '../alerts/alerts.ts';
 import { AuditLog } from '../audit/audit-log.ts';
+import { CheckpointScheduler } from '../audit/checkpoint-scheduler.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { createKeyedHasher, deriveKey } from '../crypto/keyed-hash.ts';
 import { type Database, openDatabase } from '../db/database.ts';
@@ -52,6 +53,8 @@ export interface Services extends DataPathServices {
   /** `close` may be called before `Services.close`, which then does not close them again. */
   readonly webhooks: Webhooks;
   readonly alertSinks: AlertSinks;
+  /** Signs the audit chain head periodically (started by `gatehouse.ts`). */
+  readonly auditCheckpoints: CheckpointScheduler;
 }
 
 export interface ServicesOptions {
@@ -85,12 +88,20 @@ export async function createServices(
     { config, database, audit, envelope, securityEvents, logger },
     core.alerts,
   );
+  const auditCheckpoints = new CheckpointScheduler({
+    db: database.db,
+    checkpoints: audit.checkpoints,
+    intervalMs: config.audit.checkpointIntervalMs,
+    logger: logger.child({ component: 'audit' }),
+  });
   return {
     ...core,
     alertSinks,
+    auditCheckpoints,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {
+      await auditCheckpoints.close();
       await alertSinks.close();
       await webhooks.close();
       await core.close();
@@ -124,10 +135,10 @@ export async function createDataPathServices(
     await database.close();
     throw error;
   }
-  const audit = new AuditLog(database.dialect, deriveKey(config.pepper, 'audit-chain'));
+  const envelope = createEnvelope(config.keyring);
+  const audit = new AuditLog(database.dialect, deriveKey(config.pepper, 'audit-chain'), envelope);
   const hasher = createKeyedHasher(config.pepper, 'credential-hash');
   const keyPrefix = config.keyPrefix;
-  const envelope = createEnvelope(config.keyring);
   const securityEvents = new SecurityEvents(db, logger);
   const keys = new KeyService({ db, audit, changes, hasher, keyPrefix });
   const adminTokens = new AdminTokenService({ db, audit, changes, hasher, keyPrefix });

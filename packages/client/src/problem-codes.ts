@@ -44,6 +44,7 @@ export const PROBLEM_CODES = [
   'endpoint_disabled',
   'event_type_exists',
   'last_owner',
+  'audit_chain_broken',
   'idempotency_request_in_progress',
   'report_replayed',
   'precondition_failed',
