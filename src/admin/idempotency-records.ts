@@ -88,10 +88,6 @@ export class IdempotencyRecords {
       .where('idempotency_key', '=', scope.key)
       .execute();
   }
-
-  async purgeCreatedBefore(time: number): Promise<void> {
-    await this.#db.deleteFrom('idempotency_records').where('created_at', '<', time).execute();
-  }
 }
 
 function sealContext(scope: IdempotencyScope): string {

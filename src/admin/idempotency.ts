@@ -20,19 +20,17 @@ declare module 'fastify' {
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-const RETENTION_MS = 24 * 3600 * 1000;
-const PURGE_EVERY_MS = 60_000;
 
 /**
  * `Idempotency-Key` on POST (C8), the checks before a handler runs: a key already used by a
  * committed request replays that request's response (422 if the body differs); a new key is handed
  * to the route (`request.idempotency`), whose change takes it and stores its response in the
  * change's own transaction (see `respondToChange`). Keys are scoped to the admin token that sent
- * them and kept 24 hours.
+ * them and kept for `GATEHOUSE_RETENTION_IDEMPOTENCY` (1 day by default): the retention job purges
+ * them off the request path.
  */
 export function registerIdempotency(app: FastifyInstance, db: Kysely<Schema>, envelope: Envelope): void {
   const records = new IdempotencyRecords(db, envelope);
-  let lastPurge = 0;
   app.decorateRequest('idempotency', null);
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -40,11 +38,6 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Schema>, en
     if (request.method !== 'POST' || key === undefined || !request.admin) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new ApiError('invalid_idempotency_key', 'Idempotency-Key must be 1-255 visible ASCII characters');
-    }
-    const now = Date.now();
-    if (now - lastPurge > PURGE_EVERY_MS) {
-      lastPurge = now;
-      await records.purgeCreatedBefore(now - RETENTION_MS);
     }
     const pending: IdempotentRequest = {
       scope: { actorId: request.admin.tokenId, key },

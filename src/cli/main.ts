@@ -6,6 +6,7 @@ import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
+import { registerPurgeCommand } from './purge-command.ts';
 import { registerReloadCommand } from './reload-command.ts';
 import { registerScanCommand } from './scan-command.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -26,5 +27,6 @@ registerAdminCommands(program);
 registerWebhookCommands(program);
 registerScanCommand(program);
 registerAlertCommands(program);
+registerPurgeCommand(program);
 
 await program.parseAsync(process.argv);

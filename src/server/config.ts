@@ -5,6 +5,7 @@ import type { Env } from '../config/env-reader.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
 import { type LeakConfig, readLeakConfig } from '../leaks/leak-config.ts';
 import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
+import { type RetentionConfig, readRetentionConfig } from '../retention/retention-config.ts';
 import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 
 /** Each feature's section of the configuration, read by that feature's reader. */
@@ -21,6 +22,8 @@ export interface FeatureConfig {
   readonly leaks: LeakConfig;
   /** Signed checkpoints of the audit chain (`GATEHOUSE_AUDIT_*`). */
   readonly audit: AuditConfig;
+  /** How long each data class is kept, and how often the purge runs (`GATEHOUSE_RETENTION_*`). */
+  readonly retention: RetentionConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -34,6 +37,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   alerts: (read) => Object.freeze(readAlertConfig(read)),
   leaks: (read, { cwd }) => Object.freeze(readLeakConfig(read, cwd)),
   audit: (read) => Object.freeze(readAuditConfig(read)),
+  retention: (read) => Object.freeze(readRetentionConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

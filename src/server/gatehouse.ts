@@ -108,6 +108,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     services.webhooks.worker.start();
     services.alertSinks.start();
     services.auditCheckpoints.start();
+    services.retention.start();
     let closing: Promise<void> | undefined;
     logger.info(
       { admin_url: adminUrl, data_url: dataUrl, mode: config.mode, database: services.database.dialect },

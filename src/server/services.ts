@@ -17,11 +17,13 @@ import { LeakedCredentials } from '../leaks/leaked-credentials.ts';
 import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
+import type { RetentionJob } from '../retention/retention-job.ts';
 import { createIntegratorNotifier } from '../webhooks/integrator-notifier.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 import type { Config } from './config.ts';
 import { leakLookups } from './leak-lookups.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { createRetentionJob } from './retention.ts';
 
 /**
  * What the data path works with (`data-path.ts`): storage, the change bus, credentials and OAuth.
@@ -55,6 +57,8 @@ export interface Services extends DataPathServices {
   readonly alertSinks: AlertSinks;
   /** Signs the audit chain head periodically (started by `gatehouse.ts`). */
   readonly auditCheckpoints: CheckpointScheduler;
+  /** Purges each data class past its retention period (started by `gatehouse.ts`; `gatehouse purge`). */
+  readonly retention: RetentionJob;
 }
 
 export interface ServicesOptions {
@@ -94,13 +98,16 @@ export async function createServices(
     intervalMs: config.audit.checkpointIntervalMs,
     logger: logger.child({ component: 'audit' }),
   });
+  const retention = createRetentionJob({ config: config.retention, database, logger });
   return {
     ...core,
     alertSinks,
     auditCheckpoints,
+    retention,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {
+      await retention.close();
       await auditCheckpoints.close();
       await alertSinks.close();
       await webhooks.close();
