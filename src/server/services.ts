@@ -98,7 +98,7 @@ export async function createServices(
     intervalMs: config.audit.checkpointIntervalMs,
     logger: logger.child({ component: 'audit' }),
   });
-  const retention = createRetentionJob({ config: config.retention, database, logger });
+  const retention = createRetentionJob({ config: config.retention, database, audit, logger });
   return {
     ...core,
     alertSinks,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
+import { SYSTEM_CONTEXT } from '../../src/audit/audit-context.ts';
 import type { Schema } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { Config } from '../../src/server/config.ts';
@@ -247,7 +248,10 @@ for (const backend of backends) {
 
     before(async () => {
       const pg = backend.database();
-      config = testConfig(pg ? { GATEHOUSE_DATABASE_URL: pg.url.reveal() } : {});
+      config = testConfig({
+        ...(pg ? { GATEHOUSE_DATABASE_URL: pg.url.reveal() } : {}),
+        GATEHOUSE_RETENTION_AUDIT: '30d',
+      });
       services = await createServices(
         config,
         createLogger({ level: 'debug', destination: logFile(`retention-${backend.name}`) }),
@@ -278,7 +282,7 @@ for (const backend of backends) {
       assert.deepEqual(byClass.get('IDEMPOTENCY')?.tables, { idempotency_records: 3 });
       assert.equal(byClass.get('USAGE')?.outcome, 'would_purge');
       assert.equal(byClass.get('USAGE')?.cutoff, new Date(NOW - 90 * DAY).toISOString());
-      assert.equal(byClass.get('AUDIT')?.outcome, 'kept_forever');
+      assert.deepEqual(byClass.get('AUDIT')?.tables, { audit_log: 0, audit_checkpoints: 0 });
       assert.equal(report.dry_run, true);
       assert.equal(report.rows, 9 + 15 + 3 + 6 + 3);
     });
@@ -326,6 +330,54 @@ for (const backend of backends) {
       const webhooks = report.classes.find((entry) => entry.class === 'WEBHOOK_PAYLOADS');
       assert.deepEqual(webhooks?.tables, { webhook_messages: 1, webhook_deliveries: 2, webhook_attempts: 2 });
       assert.equal(await countRows(db, 'webhook_messages'), 1);
+    });
+
+    it('purges audit entries older than policy only through a signed checkpoint, and the chain still verifies', async () => {
+      const { db } = services.database;
+      const { audit } = services;
+      const append = (at: number, name: string) =>
+        db
+          .transaction()
+          .execute((trx) =>
+            audit.append(
+              trx,
+              {
+                ...SYSTEM_CONTEXT,
+                action: 'key.create',
+                target: { type: 'api_key', id: name },
+                after: { name },
+              },
+              at,
+            ),
+          );
+      for (let i = 0; i < 3; i++) await append(NOW - 40 * DAY + i, `old-${i}`);
+      const checkpoint = await audit.checkpoints.create(db, NOW - 40 * DAY + 10);
+      // Older than policy too, but no checkpoint older than the cutoff covers them: they stay.
+      for (let i = 0; i < 2; i++) await append(NOW - 35 * DAY + i, `uncovered-${i}`);
+      await append(RECENT, 'recent');
+      await audit.checkpoints.create(db, RECENT);
+      const through = checkpoint?.checkpoint.seq ?? 0;
+      const entries = await countRows(db, 'audit_log');
+
+      const dry = await services.retention.run({ dryRun: true, now: NOW });
+      const counted = dry.classes.find((entry) => entry.class === 'AUDIT');
+      assert.deepEqual(counted?.tables, { audit_log: through, audit_checkpoints: 0 });
+      assert.equal(await countRows(db, 'audit_log'), entries);
+
+      const report = await services.retention.run({ dryRun: false, now: NOW });
+      const purged = report.classes.find((entry) => entry.class === 'AUDIT');
+      assert.deepEqual(purged?.tables, { audit_log: through, audit_checkpoints: 0 });
+      // What stays: the entries after the checkpoint, and the audit.purge entry recording the purge.
+      assert.equal(await countRows(db, 'audit_log'), entries - through + 1);
+      const kept = await db
+        .selectFrom('audit_log')
+        .select('target_id')
+        .where('target_id', 'like', 'uncovered-%')
+        .execute();
+      assert.equal(kept.length, 2);
+      const verified = await audit.verify(db);
+      assert.equal(verified.ok, true);
+      assert.equal(verified.started_after, through);
     });
   });
 }
