@@ -7,6 +7,7 @@ import { keysMigration } from '../keys/key-schema.ts';
 import { leaksMigration } from '../leaks/leak-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
 import { oauthMigration } from '../oauth/oauth-schema.ts';
+import { retentionMigration } from '../retention/retention-schema.ts';
 import { usageMigration } from '../usage/usage-schema.ts';
 import { webhooksMigration } from '../webhooks/webhook-schema.ts';
 // Whoever opens the database through this list sees every concept's tables in `Schema`.
@@ -29,4 +30,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009_usage': usageMigration,
   '0010_leaks': leaksMigration,
   '0011_audit_checkpoints': auditCheckpointsMigration,
+  '0012_retention_indexes': retentionMigration,
 });
