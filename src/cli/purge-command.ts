@@ -20,6 +20,7 @@ export function registerPurgeCommand(program: Command): void {
         withLocalServices(async ({ retention }) => {
           const report = await retention.run({ dryRun: options.dryRun === true });
           print(report, options, () => describe(report));
+          if (report.classes.some((entry) => entry.outcome === 'failed')) process.exitCode = 1;
         }),
       ),
     );
@@ -41,8 +42,12 @@ function describe(report: PurgeReport): string {
             .join(' ')),
   }));
   const columns = ['class', 'retention', 'cutoff', report.dry_run ? 'would_delete' : 'deleted', 'detail'];
-  const summary = report.dry_run
-    ? `dry run: ${report.rows} rows would be deleted; nothing was deleted`
-    : `${report.rows} rows deleted`;
+  const failed = report.classes.filter((entry) => entry.outcome === 'failed').map((entry) => entry.class);
+  const summary =
+    failed.length > 0
+      ? `${report.rows} rows deleted; FAILED: ${failed.join(', ')}`
+      : report.dry_run
+        ? `dry run: ${report.rows} rows would be deleted; nothing was deleted`
+        : `${report.rows} rows deleted`;
   return `${table(rows, columns)}\n${summary}`;
 }

@@ -103,3 +103,25 @@ it('the scheduled purge runs a minute after start, then every GATEHOUSE_PURGE_IN
     mock.timers.reset();
   }
 });
+
+it('a class whose purge fails is reported failed with its reason, and the other classes still run', async () => {
+  const events = fakePurger(5);
+  const log = logSink();
+  const job = new RetentionJob({
+    config: readRetentionConfig(new EnvReader({})),
+    purgers: {
+      USAGE: { count: async () => ({}), purgeBatch: async () => Promise.reject(new Error('disk full')) },
+      SECURITY_EVENTS: events,
+    },
+    logger: createLogger({ level: 'info', destination: log }),
+  });
+  const report = await job.run({ dryRun: false });
+  const usage = report.classes.find((entry) => entry.class === 'USAGE');
+  assert.equal(usage?.outcome, 'failed');
+  assert.equal(usage?.note, 'disk full');
+  assert.equal(events.left(), 0);
+  assert.ok(
+    log.lines.some((line) => line.msg === 'a retention class could not be purged' && line.class === 'USAGE'),
+  );
+  await job.close();
+});

@@ -95,6 +95,11 @@ export class RetentionJob {
   #log(report: PurgeReport): void {
     const rows: Record<string, number> = {};
     for (const entry of report.classes) rows[entry.class] = entry.rows;
+    for (const entry of report.classes.filter((c) => c.outcome === 'failed'))
+      this.#deps.logger.error(
+        { class: entry.class, reason: entry.note },
+        'a retention class could not be purged',
+      );
     this.#deps.logger.info(
       { dry_run: report.dry_run, rows, total: report.rows, duration_ms: report.duration_ms },
       report.dry_run ? 'retention purge dry run' : 'retention purge finished',

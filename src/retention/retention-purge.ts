@@ -18,8 +18,11 @@ export interface ClassReport {
   retention: string;
   /** Rows older than this (ISO 8601) are purged; null when the class is kept forever. */
   cutoff: string | null;
-  /** `purged`/`would_purge`, `kept_forever`, or `not_purged` (a class this job does not purge). */
-  outcome: 'purged' | 'would_purge' | 'kept_forever' | 'not_purged';
+  /**
+   * `purged`/`would_purge`, `kept_forever`, `not_purged` (a class this job does not purge), or
+   * `failed` (the note says why; what earlier batches removed is counted, the other classes still run).
+   */
+  outcome: 'purged' | 'would_purge' | 'kept_forever' | 'not_purged' | 'failed';
   /** Rows removed (or, in a dry run, that would be), per table. */
   tables: Record<string, number>;
   rows: number;
@@ -78,7 +81,20 @@ async function purgeClass(name: RetentionClass, now: number, options: PurgeOptio
     const note = options.notPurged?.[name] ?? 'no purge for this class';
     return { ...base, cutoff: new Date(cutoff).toISOString(), outcome: 'not_purged', note };
   }
-  const tables = options.dryRun ? await purger.count(cutoff) : await purgeAll(purger, cutoff, options);
+  const tables: Record<string, number> = {};
+  try {
+    if (options.dryRun) Object.assign(tables, await purger.count(cutoff));
+    else await purgeAll(purger, cutoff, options, tables);
+  } catch (error) {
+    return {
+      ...base,
+      cutoff: new Date(cutoff).toISOString(),
+      outcome: 'failed',
+      tables,
+      rows: Object.values(tables).reduce((sum, n) => sum + n, 0),
+      note: error instanceof Error ? error.message : String(error),
+    };
+  }
   return {
     ...base,
     cutoff: new Date(cutoff).toISOString(),
@@ -88,22 +104,23 @@ async function purgeClass(name: RetentionClass, now: number, options: PurgeOptio
   };
 }
 
+/** Runs batches until one removes nothing, adding what each removed to `totals`. */
 async function purgeAll(
   purger: ClassPurger,
   cutoff: number,
   options: PurgeOptions,
-): Promise<Record<string, number>> {
+  totals: Record<string, number>,
+): Promise<void> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const totals: Record<string, number> = {};
   for (;;) {
-    if (options.stopped?.()) return totals;
+    if (options.stopped?.()) return;
     const batch = await purger.purgeBatch(cutoff, batchSize);
     let removed = 0;
     for (const [table, n] of Object.entries(batch)) {
       totals[table] = (totals[table] ?? 0) + n;
       removed += n;
     }
-    if (removed === 0) return totals;
+    if (removed === 0) return;
     await options.pause?.();
   }
 }
