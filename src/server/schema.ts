@@ -1,6 +1,7 @@
 import type { AdminTables } from '../admin/admin-schema.ts';
 import type { AlertTables } from '../alerts/alert-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
+import type { ChangeGenerationTables } from '../events/change-generation.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
 import type { KeyTables } from '../keys/key-schema.ts';
 import type { MonitorTables } from '../monitor/security-event-schema.ts';
@@ -20,5 +21,6 @@ declare module '../db/schema.ts' {
       OAuthTables,
       WebhookTables,
       AlertTables,
-      UsageTables {}
+      UsageTables,
+      ChangeGenerationTables {}
 }
