@@ -2,7 +2,7 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import { createIpAllowlist, type IpAllowlist } from '../net/ip-allowlist.ts';
 import { type Environment, type RateLimit, REFILL_INTERVAL_MS, type RefillInterval } from './api-key.ts';
-import type { VerifiedCredential, VerifyResult } from './verify-credential.ts';
+import type { VerifiedCredential, VerifyResult } from './verify-result.ts';
 
 /** What the cache holds for one secret: everything a check needs, nothing secret. */
 export interface KnownSecret {

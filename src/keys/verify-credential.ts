@@ -6,44 +6,17 @@ import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import { LastUseBatcher } from '../db/last-use-batcher.ts';
 import type { Schema } from '../db/schema.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
-import { type Environment, MARKER_ENVIRONMENT, type RateLimit } from './api-key.ts';
+import { type Environment, MARKER_ENVIRONMENT } from './api-key.ts';
 import { CredentialCache, type CredentialCacheLimits } from './credential-cache.ts';
 import { writeKeyLastUse } from './key-last-use.ts';
 import { compileSecretLookup, type KnownSecret, type KnownSecretRow, knownSecretOf } from './known-secret.ts';
 import { consumeUse } from './usage-cap.ts';
+import type { VerifyFailureReason, VerifyResult } from './verify-result.ts';
 
 /** A key's last use is written at most this often (K4 reports it in days, not seconds). */
 const LAST_USE_INTERVAL_MS = 60_000;
 
-export type VerifyFailureReason =
-  | 'malformed'
-  | 'unknown'
-  | 'revoked'
-  | 'expired'
-  | 'ip_not_allowed'
-  | 'wrong_environment'
-  | 'integrator_disabled'
-  | 'usage_exhausted';
-
-/** Who a verified API key belongs to and what it may do. */
-export interface VerifiedCredential {
-  readonly kind: 'api_key';
-  readonly id: string;
-  readonly integratorId: string;
-  readonly environment: Environment;
-  readonly scopes: readonly string[];
-  readonly rateLimit: RateLimit | null;
-}
-
-export type VerifyResult =
-  | { readonly ok: true; readonly credential: VerifiedCredential }
-  | {
-      readonly ok: false;
-      readonly reason: VerifyFailureReason;
-      /** Set when the secret matched a key, so failures can be attributed (never the secret itself). */
-      readonly credentialId?: string;
-      readonly integratorId?: string;
-    };
+export type { VerifiedCredential, VerifyFailureReason, VerifyResult } from './verify-result.ts';
 
 export interface VerifyOptions {
   /** The client address, checked against the key's allowlist. */
