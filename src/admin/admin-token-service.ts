@@ -94,6 +94,8 @@ export class AdminTokenService {
       if (!row) throw notFound('Admin token');
       const before = toAdminToken(row);
       if (before.status !== 'active') return before;
+      // Concurrent revocations of two owners must not each count the other as the one left.
+      if (row.role === 'owner') await this.#deps.audit.lockChain(trx);
       if (row.role === 'owner' && (await this.#activeOwnerCount(trx)) <= 1) {
         throw new ApiError(
           'last_owner',

@@ -58,6 +58,14 @@ export class AuditLog {
    * Appends one entry. Call it inside the transaction that makes the change, so the change and its
    * record commit together. The head row lock serialises appends across instances on PostgreSQL.
    */
+  /**
+   * Takes the chain's lock inside `trx` now, ahead of the append, for a change whose checks must
+   * not race another audited change (revoking an owner token while counting the owners left).
+   */
+  async lockChain(trx: Kysely<Schema>): Promise<void> {
+    await lockAuditHead(trx, this.#dialect);
+  }
+
   async append(trx: Kysely<Schema>, input: AuditInput, now = Date.now()): Promise<void> {
     const head = await lockAuditHead(trx, this.#dialect);
     const row: Omit<AuditLogTable, 'hash'> = {

@@ -37,6 +37,10 @@ export interface BaseConfig {
   readonly logLevel: LogLevel;
   /** How long a verified credential may be served from memory when no change was announced. */
   readonly credentialCacheTtlMs: number;
+  /** How many verified secrets the data path keeps in memory. */
+  readonly credentialCacheMaxEntries: number;
+  /** How long a secret the database did not know is answered "unknown" without asking again. */
+  readonly negativeCacheTtlMs: number;
 }
 
 /** What a feature's configuration reader is given besides the environment. */
@@ -147,7 +151,14 @@ export function loadConfigWith<S extends object>(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     'info',
   );
-  const credentialCacheTtlMs = read.integer('GATEHOUSE_CREDENTIAL_CACHE_TTL_MS', 1000, 0, 3_600_000);
+  const credentialCacheTtlMs = read.integer('GATEHOUSE_CREDENTIAL_CACHE_TTL_MS', 300_000, 0, 3_600_000);
+  const credentialCacheMaxEntries = read.integer(
+    'GATEHOUSE_CREDENTIAL_CACHE_MAX_ENTRIES',
+    1_000_000,
+    1,
+    10_000_000,
+  );
+  const negativeCacheTtlMs = read.integer('GATEHOUSE_NEGATIVE_CACHE_TTL_MS', 60_000, 0, 3_600_000);
   const databaseUrl = read.secret('GATEHOUSE_DATABASE_URL') ?? null;
   const redisUrl = read.secret('GATEHOUSE_REDIS_URL') ?? null;
   const redisKeyPrefix = read.string('GATEHOUSE_REDIS_KEY_PREFIX', 'gatehouse');
@@ -183,6 +194,8 @@ export function loadConfigWith<S extends object>(
     keyPrefix,
     logLevel,
     credentialCacheTtlMs,
+    credentialCacheMaxEntries,
+    negativeCacheTtlMs,
     ...sections,
   });
   sources.set(config, Object.freeze({ env: { ...env }, cwd }));

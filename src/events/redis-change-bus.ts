@@ -9,7 +9,8 @@ const TOPICS: readonly ChangeTopic[] = CHANGE_TOPICS;
  * A change bus shared by every instance through Redis pub/sub (K5 across instances). Listeners of
  * this instance hear a change at once, synchronously; the others within a network round trip. If
  * the subscription drops, messages sent meanwhile are lost, so on every reconnect all caches are
- * told to forget everything; and while it is down the credential cache TTL still bounds staleness.
+ * told to forget everything; and while it is down the change generation every process reads from
+ * the database (`change-generation.ts`) still applies a credential change within 1 s.
  */
 export async function createRedisChangeBus(options: {
   redis: Redis;
@@ -52,7 +53,7 @@ export async function createRedisChangeBus(options: {
       options.redis.publish(channel, `${self} ${topic}`).catch((error: NodeJS.ErrnoException) => {
         options.logger.warn(
           { topic, err_code: error.code ?? error.name },
-          'could not announce a change to other instances; their caches expire by TTL',
+          'could not announce a change to other instances; they read it from the database within 1 s',
         );
       });
     },

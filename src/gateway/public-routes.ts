@@ -17,8 +17,7 @@ export interface ReservedPath {
   readonly kind: 'reserved_path';
 }
 
-/** Paths under it belong to Gatehouse in any letter case; the upstream never sees them. */
-export const RESERVED_PREFIX = '/gatehouse/';
+const RESERVED_SEGMENT = 'gatehouse';
 const RESERVED_PATH: ReservedPath = Object.freeze({ kind: 'reserved_path' });
 
 /** The public routes of a gateway by path and method, and how one is served. */
@@ -55,7 +54,7 @@ export class PublicRoutes {
   /**
    * What answers a request for the target up to `pathEnd` (where the query starts): its public route;
    * a refusal for a public path asked with another method, or for an unknown path under
-   * `RESERVED_PREFIX`; undefined for everything else (the route table's business). Public paths
+   * `/gatehouse/` in any spelling (`underReservedPrefix`); undefined for everything else (the route table's business). Public paths
    * match exactly, as the OAuth metadata advertises them.
    */
   find(
@@ -113,14 +112,28 @@ export class PublicRoutes {
   }
 }
 
-/** `path` starts with `RESERVED_PREFIX` in any letter case (no allocation: it runs on every request). */
+/**
+ * `path`'s first segment reads as `gatehouse` to some server: in any letter case (Unicode folding
+ * too: `ſ` is an `s`), percent-encoded, with `;` parameters or a `:` stream name (`::$DATA`), or
+ * with trailing dots or spaces (Windows drops them). The bare `/gatehouse` counts too. Allocates
+ * only for paths whose first segment can start with a `g`: it runs on every request.
+ */
 function underReservedPrefix(path: string): boolean {
-  if (path.length < RESERVED_PREFIX.length) return false;
-  for (let i = 0; i < RESERVED_PREFIX.length; i++) {
-    const expected = RESERVED_PREFIX.charCodeAt(i);
-    const actual = path.charCodeAt(i);
-    const isLetter = expected >= 0x61 && expected <= 0x7a;
-    if (actual !== expected && !(isLetter && (actual | 0x20) === expected)) return false;
+  const first = path.charCodeAt(1);
+  if (first !== 0x67 && first !== 0x47 && first !== 0x25) return false;
+  const end = path.indexOf('/', 1);
+  let segment = path.slice(1, end === -1 ? path.length : end);
+  try {
+    segment = decodeURIComponent(segment);
+  } catch {
+    // Not decodable: read as it stands.
   }
-  return true;
+  const cut = segment.search(/[;:]/);
+  if (cut !== -1) segment = segment.slice(0, cut);
+  return (
+    segment
+      .replace(/[. ]+$/, '')
+      .toUpperCase()
+      .toLowerCase() === RESERVED_SEGMENT
+  );
 }

@@ -30,3 +30,6 @@ export const integratorsMigration: Migration = {
       .execute();
   },
 };
+
+/** The columns cached credentials depend on: a disabled integrator's credentials are refused. */
+export const INTEGRATOR_CACHED_COLUMNS = Object.freeze({ integrators: ['status', 'version'] });

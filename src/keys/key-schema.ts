@@ -82,3 +82,23 @@ export const keysMigration: Migration = {
     await db.schema.createIndex('api_key_secrets_key').on('api_key_secrets').column('key_id').execute();
   },
 };
+
+/**
+ * The columns a cached key check depends on: a change to one of them must reach every cache
+ * (`events/change-generation.ts`). `last_used_at` and the usage counters are not among them.
+ */
+export const KEY_CACHED_COLUMNS = Object.freeze({
+  api_keys: [
+    'integrator_id',
+    'environment',
+    'scopes_json',
+    'allowed_ips_json',
+    'expires_at',
+    'usage_refill_amount',
+    'usage_refill_interval',
+    'rate_limit_json',
+    'revoked_at',
+    'version',
+  ],
+  api_key_secrets: ['key_id', 'secret_hash', 'expires_at'],
+});

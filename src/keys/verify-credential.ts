@@ -1,51 +1,22 @@
 import { hash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { parseCredential } from '../crypto/key-format.ts';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
-import { createLastUseRecorder } from '../db/last-use-recorder.ts';
+import { LastUseBatcher } from '../db/last-use-batcher.ts';
 import type { Schema } from '../db/schema.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
-import { createIpAllowlist, type IpAllowlist } from '../net/ip-allowlist.ts';
-import {
-  type Environment,
-  MARKER_ENVIRONMENT,
-  type RateLimit,
-  REFILL_INTERVAL_MS,
-  type RefillInterval,
-} from './api-key.ts';
-import { CredentialCache } from './credential-cache.ts';
+import { type Environment, MARKER_ENVIRONMENT } from './api-key.ts';
+import { CredentialCache, type CredentialCacheLimits } from './credential-cache.ts';
+import { writeKeyLastUse } from './key-last-use.ts';
+import { compileSecretLookup, type KnownSecret, type KnownSecretRow, knownSecretOf } from './known-secret.ts';
 import { consumeUse } from './usage-cap.ts';
+import type { VerifyFailureReason, VerifyResult } from './verify-result.ts';
 
-export type VerifyFailureReason =
-  | 'malformed'
-  | 'unknown'
-  | 'revoked'
-  | 'expired'
-  | 'ip_not_allowed'
-  | 'wrong_environment'
-  | 'integrator_disabled'
-  | 'usage_exhausted';
+/** A key's last use is written at most this often (K4 reports it in days, not seconds). */
+const LAST_USE_INTERVAL_MS = 60_000;
 
-/** Who a verified API key belongs to and what it may do. */
-export interface VerifiedCredential {
-  readonly kind: 'api_key';
-  readonly id: string;
-  readonly integratorId: string;
-  readonly environment: Environment;
-  readonly scopes: readonly string[];
-  readonly rateLimit: RateLimit | null;
-}
-
-export type VerifyResult =
-  | { readonly ok: true; readonly credential: VerifiedCredential }
-  | {
-      readonly ok: false;
-      readonly reason: VerifyFailureReason;
-      /** Set when the secret matched a key, so failures can be attributed (never the secret itself). */
-      readonly credentialId?: string;
-      readonly integratorId?: string;
-    };
+export type { VerifiedCredential, VerifyFailureReason, VerifyResult } from './verify-result.ts';
 
 export interface VerifyOptions {
   /** The client address, checked against the key's allowlist. */
@@ -54,51 +25,42 @@ export interface VerifyOptions {
   readonly environment?: Environment;
 }
 
-/** What the cache holds for one secret: everything a check needs, nothing secret. */
-interface KnownSecret {
-  readonly secretExpiresAt: number | null;
-  readonly credential: VerifiedCredential;
-  /** The success answer for this key, built once: a cached key allocates nothing per request. */
-  readonly verified: VerifyResult;
-  readonly keyExpiresAt: number | null;
-  readonly revoked: boolean;
-  readonly integratorActive: boolean;
-  readonly allowlist: IpAllowlist;
-  readonly usage: {
-    refillAmount: number | null;
-    refillIntervalMs: number | null;
-    refilledAt: number | null;
-  } | null;
-}
-
 /**
  * Verifies presented API keys on the request path. The checksum rejects typos without I/O; known
- * secrets are served from memory until a change is announced on the bus or the TTL passes.
+ * secrets are served from memory until a change is announced (on the bus, or by the change
+ * generation other instances bump) or the long TTL passes; unknown ones from a separate bounded
+ * negative cache, so each distinct unknown secret costs one lookup per negative-cache lifetime.
  */
 export class CredentialVerifier {
   readonly #db: Kysely<Schema>;
   readonly #hasher: KeyedHasher;
   readonly #keyPrefix: string;
-  readonly #cache: CredentialCache<KnownSecret | null>;
-  readonly #touch: (id: string, now: number) => void;
+  readonly #cache: CredentialCache<KnownSecret>;
+  readonly #lookup: (secretHash: string) => CompiledQuery<KnownSecretRow>;
+  readonly #loading = new Map<string, Promise<KnownSecret | null>>();
+  readonly #lastUse: LastUseBatcher;
+  #lookups = 0;
 
   constructor(deps: {
     db: Kysely<Schema>;
     hasher: KeyedHasher;
     keyPrefix: string;
     changes: ChangeBus;
-    cacheTtlMs: number;
+    cache?: Partial<CredentialCacheLimits>;
     logger: Logger;
+    /** How often gathered last-use times are written (default 1 s). */
+    lastUseFlushMs?: number;
   }) {
     this.#db = deps.db;
     this.#hasher = deps.hasher;
     this.#keyPrefix = deps.keyPrefix;
-    this.#cache = new CredentialCache(deps.cacheTtlMs);
-    this.#touch = createLastUseRecorder(
-      (id, now) => deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute(),
-      (error, id) =>
-        deps.logger.warn({ err: error, credential_id: id }, 'could not record last use of a key'),
-    );
+    this.#cache = new CredentialCache(deps.cache);
+    this.#lookup = compileSecretLookup(deps.db);
+    this.#lastUse = new LastUseBatcher({
+      write: (batch) => writeKeyLastUse(deps.db, batch),
+      onError: (error) => deps.logger.warn({ err: error }, 'could not record last use of keys'),
+      ...(deps.lastUseFlushMs === undefined ? {} : { flushIntervalMs: deps.lastUseFlushMs }),
+    });
     deps.changes.subscribe((topic) => {
       if (topic === 'credentials') this.#cache.clear();
     });
@@ -113,7 +75,7 @@ export class CredentialVerifier {
       if (!parsed.ok || parsed.credential.prefix !== this.#keyPrefix) return MALFORMED;
       if (MARKER_ENVIRONMENT[parsed.credential.marker] === undefined) return MALFORMED;
       const generation = this.#cache.generation;
-      known = await this.#load(this.#hasher.hash(presented));
+      known = await this.#load(lookup, presented);
       this.#cache.set(lookup, known, now, generation);
     }
     if (known === null) return UNKNOWN;
@@ -121,7 +83,7 @@ export class CredentialVerifier {
     if (refusal !== null) return refusal;
     if (known.usage !== null && !(await consumeUse(this.#db, known.credential.id, known.usage, now)))
       return failure(known, 'usage_exhausted');
-    this.#touch(known.credential.id, now);
+    this.#touch(known, now);
     return known.verified;
   }
 
@@ -137,63 +99,42 @@ export class CredentialVerifier {
     const refusal = refusalOf(known, options, now);
     if (refusal !== null) return refusal;
     if (known.usage !== null) return null;
-    this.#touch(known.credential.id, now);
+    this.#touch(known, now);
     return known.verified;
   }
 
-  async #load(secretHash: string): Promise<KnownSecret | null> {
-    const row = await this.#db
-      .selectFrom('api_key_secrets as s')
-      .innerJoin('api_keys as k', 'k.id', 's.key_id')
-      .innerJoin('integrators as i', 'i.id', 'k.integrator_id')
-      .select([
-        's.secret_hash',
-        's.expires_at as secret_expires_at',
-        'k.id',
-        'k.integrator_id',
-        'k.environment',
-        'k.scopes_json',
-        'k.allowed_ips_json',
-        'k.expires_at',
-        'k.revoked_at',
-        'k.rate_limit_json',
-        'k.usage_remaining',
-        'k.usage_refill_amount',
-        'k.usage_refill_interval',
-        'k.usage_refilled_at',
-        'i.status as integrator_status',
-      ])
-      .where('s.secret_hash', '=', secretHash)
-      .executeTakeFirst();
-    if (!row) return null;
-    const credential: VerifiedCredential = Object.freeze({
-      kind: 'api_key',
-      id: row.id,
-      integratorId: row.integrator_id,
-      environment: row.environment as Environment,
-      scopes: Object.freeze(JSON.parse(row.scopes_json) as string[]),
-      rateLimit: row.rate_limit_json === null ? null : (JSON.parse(row.rate_limit_json) as RateLimit),
-    });
-    return {
-      secretExpiresAt: row.secret_expires_at,
-      credential,
-      verified: Object.freeze({ ok: true, credential }),
-      keyExpiresAt: row.expires_at,
-      revoked: row.revoked_at !== null,
-      integratorActive: row.integrator_status === 'active',
-      allowlist: createIpAllowlist(JSON.parse(row.allowed_ips_json) as string[]),
-      usage:
-        row.usage_remaining === null
-          ? null
-          : {
-              refillAmount: row.usage_refill_amount,
-              refillIntervalMs:
-                row.usage_refill_interval === null
-                  ? null
-                  : REFILL_INTERVAL_MS[row.usage_refill_interval as RefillInterval],
-              refilledAt: row.usage_refilled_at,
-            },
-    };
+  /** Database lookups so far (misses that reached the database; concurrent ones for a secret count once). */
+  get lookups(): number {
+    return this.#lookups;
+  }
+
+  /** Writes the last-use times gathered so far; resolves once written. */
+  flushLastUse(): Promise<void> {
+    return this.#lastUse.flush();
+  }
+
+  /** Stops the last-use writer after writing what it holds (call before the database closes). */
+  close(): Promise<void> {
+    return this.#lastUse.close();
+  }
+
+  /** Hands a use to the batch writer at most once per interval per secret: a field compare per request. */
+  #touch(known: KnownSecret, now: number): void {
+    if (now - known.lastUseRecordedAt < LAST_USE_INTERVAL_MS) return;
+    known.lastUseRecordedAt = now;
+    this.#lastUse.record(known.credential.id, now);
+  }
+
+  async #load(lookup: string, presented: string): Promise<KnownSecret | null> {
+    const loading = this.#loading.get(lookup);
+    if (loading !== undefined) return loading;
+    this.#lookups++;
+    const load = this.#db
+      .executeQuery(this.#lookup(this.#hasher.hash(presented)))
+      .then(({ rows }) => (rows[0] === undefined ? null : knownSecretOf(rows[0])))
+      .finally(() => this.#loading.delete(lookup));
+    this.#loading.set(lookup, load);
+    return load;
   }
 }
 

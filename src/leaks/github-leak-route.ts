@@ -9,6 +9,8 @@ import type { LeakedCredentials } from './leaked-credentials.ts';
 export const GITHUB_LEAK_PATH = '/secret-scanning/github';
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_TOKENS = 100;
+/** A claim not answered within this long was left by a crash: the code host's retry may take it. */
+const ABANDONED_CLAIM_MS = 60_000;
 const REPORTER = 'github';
 const SYSTEM: AuditContext = Object.freeze({
   actor: Object.freeze({ type: 'system', id: null, name: 'github secret scanning' }),
@@ -29,7 +31,8 @@ interface ReportedToken {
  * `GITHUB-PUBLIC-KEY-IDENTIFIER`. Each token is looked up (checksum first, so a decoy costs no
  * read) and, per `GATEHOUSE_LEAK_POLICY`, revoked or flagged; the answer labels each one
  * `true_positive` (a credential of this deployment) or `false_positive`, by its SHA-256, never
- * echoing a token. A body answered once is refused as `report_replayed`.
+ * echoing a token. A body is claimed before it is answered, so a copy (at once, on any instance,
+ * or later) is refused as `report_replayed`; a failed answer gives the claim back for the retry.
  */
 export function githubLeakRoute(deps: {
   leaks: LeakedCredentials;
@@ -75,22 +78,16 @@ export function githubLeakRoute(deps: {
           `Send a JSON array of 1 to ${MAX_TOKENS} objects {"token", "type", "url", "source"} with string values`,
         );
       const digest = createHash('sha256').update(body).digest('hex');
-      if (await deps.reports.seen(digest))
+      if (!(await deps.reports.claim(digest, REPORTER, tokens.length, Date.now(), ABANDONED_CLAIM_MS)))
         return context.sendProblem(409, 'report_replayed', 'This report was answered already');
-      const labels = [];
-      for (const reported of tokens) {
-        const [action] = await deps.leaks.answer([reported.token], {
-          source: { reporter: REPORTER, url: reported.url, ip: context.ip },
-          revoke: deps.config.policy === 'revoke',
-          context: { ...SYSTEM, ip: context.ip, requestId: context.requestId },
-        });
-        labels.push({
-          token_hash: createHash('sha256').update(reported.token).digest('hex'),
-          token_type: reported.type,
-          label: action?.status === 'unknown' ? 'false_positive' : 'true_positive',
-        });
+      let labels: TokenLabel[];
+      try {
+        labels = await answerTokens(deps, tokens, context);
+      } catch (error) {
+        await deps.reports.release(digest);
+        throw error;
       }
-      await deps.reports.record(digest, REPORTER, tokens.length, Date.now());
+      await deps.reports.answered(digest, Date.now());
       const answer = JSON.stringify(labels);
       res.writeHead(200, {
         'content-type': 'application/json',
@@ -100,6 +97,33 @@ export function githubLeakRoute(deps: {
       res.end(answer);
     },
   };
+}
+
+interface TokenLabel {
+  readonly token_hash: string;
+  readonly token_type: string;
+  readonly label: 'true_positive' | 'false_positive';
+}
+
+async function answerTokens(
+  deps: { leaks: LeakedCredentials; config: LeakConfig },
+  tokens: readonly ReportedToken[],
+  context: { readonly ip: string; readonly requestId: string },
+): Promise<TokenLabel[]> {
+  const labels: TokenLabel[] = [];
+  for (const reported of tokens) {
+    const [action] = await deps.leaks.answer([reported.token], {
+      source: { reporter: REPORTER, url: reported.url, ip: context.ip },
+      revoke: deps.config.policy === 'revoke',
+      context: { ...SYSTEM, ip: context.ip, requestId: context.requestId },
+    });
+    labels.push({
+      token_hash: createHash('sha256').update(reported.token).digest('hex'),
+      token_type: reported.type,
+      label: action?.status === 'unknown' ? 'false_positive' : 'true_positive',
+    });
+  }
+  return labels;
 }
 
 function verifies(body: Buffer, key: KeyObject, signature: string): boolean {

@@ -1,6 +1,8 @@
 import type { AuditContext } from '../audit/audit-log.ts';
 import type { SecretHolder } from '../credentials/credential-rows.ts';
 import { credentialHint, parseCredential } from '../crypto/key-format.ts';
+import { ApiError } from '../http/api-error.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import type { IntegratorNotifier } from '../webhooks/integrator-notifier.ts';
 import { CREDENTIAL_LEAKED_EVENT } from './leak-event.ts';
@@ -41,6 +43,8 @@ export interface LeakSource {
 }
 
 const UNKNOWN_KIND = 'unknown';
+/** What the admin API accepts as a revocation reason. */
+const MAX_REASON_LENGTH = 500;
 
 /**
  * Leaked credentials (O2, O5): finds who holds each presented secret without revealing more than
@@ -91,8 +95,15 @@ export class LeakedCredentials {
         continue;
       }
       const { source } = options;
-      const reason = `leaked (reported by ${source.reporter}${source.url === undefined ? '' : ` at ${source.url}`})`;
-      const revoked = options.revoke ? await lookup.revoke(holder.id, reason, options.context) : false;
+      let revoked = false;
+      if (options.revoke) {
+        const outcome = await this.#revoke(lookup, holder.id, reasonOf(source), options.context, secret, now);
+        if (outcome === 'revoked_meanwhile') {
+          actions.push({ ...check, status: 'revoked', revoked: false });
+          continue;
+        }
+        revoked = outcome === 'revoked';
+      }
       await this.#events.record({
         event: 'credential_leaked',
         source: source.reporter,
@@ -120,6 +131,28 @@ export class LeakedCredentials {
     return actions;
   }
 
+  /**
+   * Revokes, or says another change revoked it first (a concurrent report of the same credential
+   * loses the version check): that one recorded the leak, so this one records nothing.
+   */
+  async #revoke(
+    lookup: LeakLookup,
+    id: string,
+    reason: string,
+    context: AuditContext,
+    secret: string,
+    now: number,
+  ): Promise<'revoked' | 'kept' | 'revoked_meanwhile'> {
+    try {
+      return (await lookup.revoke(id, reason, context)) ? 'revoked' : 'kept';
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'precondition_failed')) throw error;
+      const holder = await lookup.holderOf(secret, now);
+      if (holder?.live === true) throw error;
+      return 'revoked_meanwhile';
+    }
+  }
+
   async #find(
     secret: string,
     now: number,
@@ -138,4 +171,10 @@ export class LeakedCredentials {
     const status: LeakStatus = holder.live ? 'live' : 'revoked';
     return { check: { hint, kind, status, credential_id: holder.id }, lookup, holder };
   }
+}
+
+/** The revocation reason: where the leak was found, without any secret the URL may carry, bounded. */
+function reasonOf(source: LeakSource): string {
+  const where = source.url === undefined ? '' : ` at ${redactSecrets(source.url)}`;
+  return `leaked (reported by ${source.reporter}${where})`.slice(0, MAX_REASON_LENGTH);
 }

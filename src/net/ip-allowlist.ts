@@ -29,9 +29,12 @@ export function normalizeIp(ip: string): string {
   return ip;
 }
 
+// One shared matcher for the common empty list: a million cached keys need not hold a million.
+const ALLOW_EVERY_ADDRESS: IpAllowlist = Object.freeze({ allows: () => true });
+
 /** Builds a matcher for CIDR ranges (K8), IPv4 and IPv6; an empty list allows every address. */
 export function createIpAllowlist(cidrs: readonly string[]): IpAllowlist {
-  if (cidrs.length === 0) return { allows: () => true };
+  if (cidrs.length === 0) return ALLOW_EVERY_ADDRESS;
   const list = new BlockList();
   for (const cidr of cidrs) {
     const range = parseCidr(cidr);

@@ -7,7 +7,7 @@ import type { Schema } from '../db/schema.ts';
 import { isUuid } from '../db/uuid7.ts';
 import type { Environment } from '../environments/environment.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
-import { CredentialCache } from '../keys/credential-cache.ts';
+import { CredentialCache, type CredentialCacheLimits } from '../keys/credential-cache.ts';
 import { createIpAllowlist, type IpAllowlist } from '../net/ip-allowlist.ts';
 import type { RateLimit } from '../rate-limit/rate-limiter.ts';
 import { CLIENT_SECRET_MARKER } from './oauth-client.ts';
@@ -42,19 +42,19 @@ export class ClientRegistry {
   readonly #db: Kysely<Schema>;
   readonly #hasher: KeyedHasher;
   readonly #keyPrefix: string;
-  readonly #cache: CredentialCache<ClientRecord | null>;
+  readonly #cache: CredentialCache<ClientRecord>;
 
   constructor(deps: {
     db: Kysely<Schema>;
     hasher: KeyedHasher;
     keyPrefix: string;
     changes: ChangeBus;
-    cacheTtlMs: number;
+    cache?: Partial<CredentialCacheLimits>;
   }) {
     this.#db = deps.db;
     this.#hasher = deps.hasher;
     this.#keyPrefix = deps.keyPrefix;
-    this.#cache = new CredentialCache(deps.cacheTtlMs);
+    this.#cache = new CredentialCache(deps.cache);
     deps.changes.subscribe((topic) => {
       if (topic === 'credentials') this.#cache.clear();
     });

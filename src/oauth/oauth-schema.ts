@@ -114,3 +114,18 @@ export const oauthMigration: Migration = {
       .execute();
   },
 };
+
+/** The columns a cached client depends on (see `KEY_CACHED_COLUMNS`); not `last_used_at`. */
+export const CLIENT_CACHED_COLUMNS = Object.freeze({
+  oauth_clients: [
+    'integrator_id',
+    'environment',
+    'scopes_json',
+    'allowed_ips_json',
+    'token_ttl_seconds',
+    'rate_limit_json',
+    'revoked_at',
+    'version',
+  ],
+  oauth_client_secrets: ['client_id', 'secret_hash', 'expires_at'],
+});

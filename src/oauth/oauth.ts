@@ -66,7 +66,7 @@ export function createOAuth(deps: OAuthDeps): OAuth {
       hasher: deps.hasher,
       keyPrefix: config.keyPrefix,
       changes,
-      cacheTtlMs: config.credentialCacheTtlMs,
+      cache: { ttlMs: config.credentialCacheTtlMs, negativeTtlMs: config.negativeCacheTtlMs },
     }),
     signingKeys,
     tokens: new AccessTokens(signingKeys, audience),

@@ -2,11 +2,12 @@ import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
 import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditCheckpointsMigration, auditMigration } from '../audit/audit-schema.ts';
-import { integratorsMigration } from '../integrators/integrator-schema.ts';
-import { keysMigration } from '../keys/key-schema.ts';
+import { changeGenerationMigration } from '../events/change-generation.ts';
+import { INTEGRATOR_CACHED_COLUMNS, integratorsMigration } from '../integrators/integrator-schema.ts';
+import { KEY_CACHED_COLUMNS, keysMigration } from '../keys/key-schema.ts';
 import { leaksMigration } from '../leaks/leak-schema.ts';
 import { monitorMigration } from '../monitor/security-event-schema.ts';
-import { oauthMigration } from '../oauth/oauth-schema.ts';
+import { CLIENT_CACHED_COLUMNS, oauthMigration } from '../oauth/oauth-schema.ts';
 import { retentionMigration } from '../retention/retention-schema.ts';
 import { usageMigration } from '../usage/usage-schema.ts';
 import { webhooksMigration } from '../webhooks/webhook-schema.ts';
@@ -30,5 +31,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009_usage': usageMigration,
   '0010_leaks': leaksMigration,
   '0011_audit_checkpoints': auditCheckpointsMigration,
-  '0012_retention_indexes': retentionMigration,
+  '0012_change_generations': changeGenerationMigration({
+    ...KEY_CACHED_COLUMNS,
+    ...CLIENT_CACHED_COLUMNS,
+    ...INTEGRATOR_CACHED_COLUMNS,
+  }),
+  '0013_retention_indexes': retentionMigration,
 });

@@ -8,9 +8,11 @@ import { createKeyedHasher, deriveKey } from '../crypto/keyed-hash.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { connectRedis, type Redis } from '../db/redis.ts';
 import { type ChangeBus, createLocalChangeBus } from '../events/change-bus.ts';
+import { withChangeGenerations } from '../events/change-generation.ts';
 import { createRedisChangeBus } from '../events/redis-change-bus.ts';
 import { createThreadChangeBus } from '../events/thread-change-bus.ts';
 import { IntegratorService } from '../integrators/integrator-service.ts';
+import type { CredentialCacheLimits } from '../keys/credential-cache.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { CredentialVerifier } from '../keys/verify-credential.ts';
 import { LeakedCredentials } from '../leaks/leaked-credentials.ts';
@@ -132,11 +134,17 @@ export async function createDataPathServices(
   let changes: ChangeBus;
   try {
     redis = config.redisUrl ? await connectRedis(config.redisUrl, { name: 'gatehouse', logger }) : null;
-    changes = redis
-      ? await createRedisChangeBus({ redis, prefix: config.redisKeyPrefix, logger })
-      : options.changeChannel
-        ? createThreadChangeBus(options.changeChannel)
-        : createLocalChangeBus();
+    // Redis (or the threads' channel) announces changes at once; the change generation in the
+    // database is read besides, so a change that no message carried still applies within 1 s.
+    changes = await withChangeGenerations(
+      db,
+      redis
+        ? await createRedisChangeBus({ redis, prefix: config.redisKeyPrefix, logger })
+        : options.changeChannel
+          ? createThreadChangeBus(options.changeChannel)
+          : createLocalChangeBus(),
+      { logger },
+    );
   } catch (error) {
     redis?.disconnect();
     await database.close();
@@ -147,6 +155,14 @@ export async function createDataPathServices(
   const hasher = createKeyedHasher(config.pepper, 'credential-hash');
   const keyPrefix = config.keyPrefix;
   const securityEvents = new SecurityEvents(db, logger);
+  const credentials = new CredentialVerifier({
+    db,
+    hasher,
+    keyPrefix,
+    changes,
+    cache: cacheLimitsOf(config),
+    logger,
+  });
   const keys = new KeyService({ db, audit, changes, hasher, keyPrefix });
   const adminTokens = new AdminTokenService({ db, audit, changes, hasher, keyPrefix });
   const oauth = createOAuth({ config, db, audit, changes, envelope, hasher, logger });
@@ -171,14 +187,7 @@ export async function createDataPathServices(
     changes,
     audit,
     keys,
-    credentials: new CredentialVerifier({
-      db,
-      hasher,
-      keyPrefix,
-      changes,
-      cacheTtlMs: config.credentialCacheTtlMs,
-      logger,
-    }),
+    credentials,
     adminTokens,
     securityEvents,
     alerts: createAlertService({ config, database, audit, envelope, securityEvents, logger }),
@@ -186,9 +195,19 @@ export async function createDataPathServices(
     leaks,
     async close() {
       await securityEvents.flush();
+      await credentials.close();
       await changes.close();
       await redis?.quit().catch(() => redis?.disconnect());
       await database.close();
     },
+  };
+}
+
+/** The credential caches' bounds, from the configuration. */
+export function cacheLimitsOf(config: Config): Partial<CredentialCacheLimits> {
+  return {
+    ttlMs: config.credentialCacheTtlMs,
+    maxEntries: config.credentialCacheMaxEntries,
+    negativeTtlMs: config.negativeCacheTtlMs,
   };
 }
