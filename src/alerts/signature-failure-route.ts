@@ -1,5 +1,4 @@
-import type { PublicRoute } from '../gateway/public-route.ts';
-import { readRequestBody } from '../gateway/request-body.ts';
+import { type PublicRoute, readRouteBody } from '../gateway/public-route.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 
 export const SIGNATURE_FAILURES_PATH = '/gatehouse/v1/webhooks/signature-failures';
@@ -22,22 +21,11 @@ export function signatureFailureRoute(securityEvents: SecurityEvents): PublicRou
     async handle(req, res, context) {
       const { caller } = context;
       if (caller === null) return context.sendProblem(401, 'credential_missing', 'Send your API key');
-      const read = await readRequestBody(req, MAX_BODY_BYTES);
-      if (!read.ok) {
-        if (read.reason === 'too_large')
-          return context.sendProblem(
-            413,
-            'body_too_large',
-            `The report must be at most ${MAX_BODY_BYTES} bytes`,
-            {
-              connection: 'close',
-            },
-          );
-        return;
-      }
+      const raw = await readRouteBody(req, context, MAX_BODY_BYTES, 'The report');
+      if (raw === null) return;
       let body: unknown;
       try {
-        body = JSON.parse(read.body.toString('utf8'));
+        body = JSON.parse(raw.toString('utf8'));
       } catch {
         return context.sendProblem(400, 'malformed_json', 'The body must be JSON');
       }

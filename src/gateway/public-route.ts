@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from './auth-strategy.ts';
+import { readRequestBody } from './request-body.ts';
 
 /** What a public endpoint knows about its request, and how it refuses one. */
 export interface PublicRouteContext {
@@ -44,3 +45,22 @@ export const HEALTH_ROUTE: PublicRoute = {
     res.end(HEALTHY);
   },
 };
+
+/**
+ * A public route's whole body, at most `limit` bytes; null once the request is dealt with: past the
+ * limit a 413 `body_too_large` that closes the connection, nothing when the client went away.
+ */
+export async function readRouteBody(
+  req: IncomingMessage,
+  context: PublicRouteContext,
+  limit: number,
+  what: string,
+): Promise<Buffer | null> {
+  const read = await readRequestBody(req, limit);
+  if (read.ok) return read.body;
+  if (read.reason === 'too_large')
+    context.sendProblem(413, 'body_too_large', `${what} may be at most ${limit} bytes`, {
+      connection: 'close',
+    });
+  return null;
+}

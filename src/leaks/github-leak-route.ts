@@ -1,7 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { AuditContext } from '../audit/audit-log.ts';
-import type { PublicRoute } from '../gateway/public-route.ts';
-import { readRequestBody } from '../gateway/request-body.ts';
+import { type PublicRoute, readRouteBody } from '../gateway/public-route.ts';
 import type { LeakConfig } from './leak-config.ts';
 import type { LeakReportStore } from './leak-report-store.ts';
 import type { LeakedCredentials } from './leaked-credentials.ts';
@@ -48,20 +47,8 @@ export function githubLeakRoute(deps: {
     async handle(req, res, context) {
       if (deps.config.codeHostKeys === null)
         return context.sendProblem(404, 'not_found', 'Leak reports are not received here');
-      const read = await readRequestBody(req, MAX_BODY_BYTES);
-      if (!read.ok) {
-        if (read.reason === 'too_large')
-          return context.sendProblem(
-            413,
-            'body_too_large',
-            `A report may be at most ${MAX_BODY_BYTES} bytes`,
-            {
-              connection: 'close',
-            },
-          );
-        return;
-      }
-      const body = read.body;
+      const body = await readRouteBody(req, context, MAX_BODY_BYTES, 'A report');
+      if (body === null) return;
       const key = keys.get(String(req.headers['github-public-key-identifier'] ?? ''));
       const signature = String(req.headers['github-public-key-signature'] ?? '');
       if (key === undefined || !SIGNATURE.test(signature) || !verifies(body, key, signature))
