@@ -54,8 +54,11 @@ describe('admin API under fuzzed input', () => {
     snapshot = await state();
   });
   after(async () => {
-    assert.equal(await state(), snapshot, 'stored data changed during the fuzz run');
-    await server.close();
+    try {
+      assert.equal(await state(), snapshot, 'stored data changed during the fuzz run');
+    } finally {
+      await server.close();
+    }
   });
 
   const validPut = {
@@ -170,14 +173,8 @@ describe('admin API under fuzzed input', () => {
           fc.json().map((j) => JSON.parse(j)),
         ),
         async ([method, path], body) => {
-          fc.pre(
-            !(
-              body !== null &&
-              typeof body === 'object' &&
-              !Array.isArray(body) &&
-              Object.keys(body).length === 0
-            ),
-          );
+          // `{}` is a valid rotate body; `{ a: undefined }` is sent as `{}` too.
+          fc.pre(JSON.stringify(body) !== '{}');
           const target = typeof path === 'function' ? path() : path;
           const response = await server.admin(method, target, {
             body: JSON.stringify(body) ?? 'null',
