@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { formatRate } from './harness.ts';
+import { cpuOf, formatRate } from './harness.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -55,19 +55,6 @@ function start(...args: string[]): Promise<Started> {
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, message: message as Started['message'] }));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-  });
-}
-
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      const { cpu } = message as { cpu?: NodeJS.CpuUsage };
-      if (!cpu) return;
-      child.off('message', listener);
-      resolve(cpu.user + cpu.system);
-    };
-    child.on('message', listener);
-    child.send('cpu');
   });
 }
 

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 /**
  * Tiny benchmark harness: runs an operation for a fixed time after a warm-up and reports its rate,
  * so every benchmark can print itself next to a baseline measured in the same run.
@@ -46,4 +47,18 @@ export function printComparison(title: string, baseline: Measurement, others: re
 
 export function formatRate(perSecond: number): string {
   return perSecond >= 1000 ? `${(perSecond / 1000).toFixed(1)}k` : perSecond.toFixed(0);
+}
+
+/** The CPU time (µs) a forked server has used so far: it answers the message `cpu` with `process.cpuUsage()`. */
+export function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown) => {
+      const { cpu } = message as { cpu?: NodeJS.CpuUsage };
+      if (!cpu) return;
+      child.off('message', listener);
+      resolve(cpu.user + cpu.system);
+    };
+    child.on('message', listener);
+    child.send('cpu');
+  });
 }

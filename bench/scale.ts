@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateCredential } from '../src/crypto/key-format.ts';
-import { formatRate } from './harness.ts';
+import { cpuOf, formatRate } from './harness.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -86,19 +86,6 @@ async function startServer(upstream: string, keys: number): Promise<Server & { c
     seedMs: message.seedMs,
     ca: readFileSync(message.caFile),
   };
-}
-
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      const { cpu } = message as { cpu?: NodeJS.CpuUsage };
-      if (!cpu) return;
-      child.off('message', listener);
-      resolve(cpu.user + cpu.system);
-    };
-    child.on('message', listener);
-    child.send('cpu');
-  });
 }
 
 /** Picks the key of each request: uniformly at random, or each key once in order. */
