@@ -10,6 +10,8 @@ import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerLeakRoutes } from '../leaks/leak-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import { registerOAuthRoutes } from '../oauth/client-routes.ts';
+import type { Checklist } from '../ops/checklist.ts';
+import { registerChecklistRoute } from '../ops/checklist-route.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import type { Services } from './services.ts';
 
@@ -18,6 +20,7 @@ export function registerAdminRoutes(
   app: AdminApp,
   services: Services,
   gatewayReloader: GatewayReloader,
+  checklist: Checklist,
 ): void {
   registerIntegratorRoutes(app, { integrators: services.integrators });
   registerKeyRoutes(app, services.keys);
@@ -34,4 +37,5 @@ export function registerAdminRoutes(
   registerLeakRoutes(app, services.leaks);
   registerWebhookRoutes(app, { webhooks: services.webhooks });
   registerGatewayReloadRoute(app, gatewayReloader);
+  registerChecklistRoute(app, checklist);
 }

@@ -5,6 +5,7 @@ import type { Env } from '../config/env-reader.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
 import { type LeakConfig, readLeakConfig } from '../leaks/leak-config.ts';
 import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
+import { type OpsConfig, readOpsConfig } from '../ops/ops-config.ts';
 import { type RetentionConfig, readRetentionConfig } from '../retention/retention-config.ts';
 import { readWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 
@@ -24,6 +25,8 @@ export interface FeatureConfig {
   readonly audit: AuditConfig;
   /** How long each data class is kept, and how often the purge runs (`GATEHOUSE_RETENTION_*`). */
   readonly retention: RetentionConfig;
+  /** What `doctor` is told about the deployment (`GATEHOUSE_INSTANCES`). */
+  readonly ops: OpsConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -38,6 +41,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   leaks: (read, { cwd }) => Object.freeze(readLeakConfig(read, cwd)),
   audit: (read) => Object.freeze(readAuditConfig(read)),
   retention: (read) => Object.freeze(readRetentionConfig(read)),
+  ops: (read) => Object.freeze(readOpsConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

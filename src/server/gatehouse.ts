@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { MetricsRegistry } from '../metrics/metrics-registry.ts';
 import { registerMetricsRoute } from '../metrics/metrics-route.ts';
 import { ensureSigningKey } from '../oauth/oauth.ts';
+import { Checklist } from '../ops/checklist.ts';
 import { loadTlsCredentials } from '../tls/tls-credentials.ts';
 import { refusePlainHttpOnAdminPort } from './admin-plain-http.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
@@ -70,8 +71,16 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       audit: services.audit,
       logger,
     });
+    const listeners: { name: string; url: string }[] = [];
+    const checklist = new Checklist(config, createLogger, {
+      endpoints: services.webhooks.endpoints,
+      sinks: services.alertSinks.sinks,
+      keys: services.keys.store,
+      clients: services.oauth.clients.store,
+      listeners: () => listeners,
+    });
     const admin = await buildAdminApp(services, tls, logger, (app) =>
-      registerAdminRoutes(app, services, gatewayReloader),
+      registerAdminRoutes(app, services, gatewayReloader, checklist),
     );
     const metrics = new MetricsRegistry();
     registerMetricsRoute(admin, metrics);
@@ -105,6 +114,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
     const adminUrl = urlOf(admin.server.address() as AddressInfo);
     const dataUrl = data.url;
+    listeners.push({ name: 'data port', url: dataUrl }, { name: 'admin port', url: adminUrl });
     services.webhooks.worker.start();
     services.alertSinks.start();
     services.auditCheckpoints.start();
