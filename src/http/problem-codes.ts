@@ -259,6 +259,12 @@ export const PROBLEM_CODES = Object.freeze({
     'The data path is not running; retry once it is',
     ADMIN,
   ),
+  report_keys_unavailable: entry(
+    503,
+    'Code host keys unavailable',
+    'The keys that sign leak reports could not be fetched; the code host sends the report again',
+    GATEWAY,
+  ),
   gateway_timeout: entry(504, 'Gateway timeout', 'The upstream did not answer in time', GATEWAY),
 } satisfies Record<string, ProblemEntry>);
 

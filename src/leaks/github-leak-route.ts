@@ -1,6 +1,7 @@
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, type KeyObject, verify } from 'node:crypto';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { type PublicRoute, readRouteBody } from '../gateway/public-route.ts';
+import { type CodeHostKeys, CodeHostKeysUnavailable } from './code-host-keys.ts';
 import type { LeakConfig } from './leak-config.ts';
 import type { LeakReportStore } from './leak-report-store.ts';
 import type { LeakedCredentials } from './leaked-credentials.ts';
@@ -37,19 +38,28 @@ export function githubLeakRoute(deps: {
   leaks: LeakedCredentials;
   reports: LeakReportStore;
   config: LeakConfig;
+  /** The code host's keys; null: the receiver is off (404). */
+  keys: CodeHostKeys | null;
 }): PublicRoute {
-  const keys = new Map<string, KeyObject>(
-    (deps.config.codeHostKeys ?? []).map((key) => [key.id, createPublicKey(key.pem)]),
-  );
+  const { keys } = deps;
   return {
     method: 'POST',
     path: GITHUB_LEAK_PATH,
     async handle(req, res, context) {
-      if (deps.config.codeHostKeys === null)
-        return context.sendProblem(404, 'not_found', 'Leak reports are not received here');
+      if (keys === null) return context.sendProblem(404, 'not_found', 'Leak reports are not received here');
       const body = await readRouteBody(req, context, MAX_BODY_BYTES, 'A report');
       if (body === null) return;
-      const key = keys.get(String(req.headers['github-public-key-identifier'] ?? ''));
+      let key: KeyObject | undefined;
+      try {
+        key = await keys.find(String(req.headers['github-public-key-identifier'] ?? '').slice(0, 256));
+      } catch (error) {
+        if (!(error instanceof CodeHostKeysUnavailable)) throw error;
+        return context.sendProblem(
+          503,
+          'report_keys_unavailable',
+          'The code host’s signing keys cannot be fetched now; send the report again later',
+        );
+      }
       const signature = String(req.headers['github-public-key-signature'] ?? '');
       if (key === undefined || !SIGNATURE.test(signature) || !verifies(body, key, signature))
         return context.sendProblem(

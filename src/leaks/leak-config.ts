@@ -14,8 +14,10 @@ export interface CodeHostKey {
 export type LeakPolicy = 'revoke' | 'flag';
 
 export interface LeakConfig {
-  /** The code host's keys (`GATEHOUSE_SECRET_SCANNING_KEYS_FILE`); null: the receiver is off (404). */
+  /** The code host's keys (`GATEHOUSE_SECRET_SCANNING_KEYS_FILE`), or null. */
   readonly codeHostKeys: readonly CodeHostKey[] | null;
+  /** Where the code host publishes them (`GATEHOUSE_SECRET_SCANNING_KEYS_URL`), or null. */
+  readonly codeHostKeysUrl: string | null;
   readonly policy: LeakPolicy;
 }
 
@@ -24,45 +26,73 @@ const MAX_KEYS = 100;
 /**
  * Reads `GATEHOUSE_SECRET_SCANNING_KEYS_FILE` — a file in the code host's own format,
  * `{"public_keys":[{"key_identifier","key","is_current"}]}` (GitHub serves it at
- * `https://api.github.com/meta/public_keys/secret_scanning`) — and `GATEHOUSE_LEAK_POLICY`.
+ * `https://api.github.com/meta/public_keys/secret_scanning`) — or `GATEHOUSE_SECRET_SCANNING_KEYS_URL`,
+ * that document fetched and cached (`code-host-keys.ts`), and `GATEHOUSE_LEAK_POLICY`. Without
+ * either, the receiver is off (404).
  */
 export function readLeakConfig(read: EnvReader, cwd: string): LeakConfig {
   const policy = read.string('GATEHOUSE_LEAK_POLICY', 'revoke');
   if (policy !== 'revoke' && policy !== 'flag')
     read.problem(`GATEHOUSE_LEAK_POLICY must be revoke or flag (got "${policy}")`);
   const file = read.optionalString('GATEHOUSE_SECRET_SCANNING_KEYS_FILE');
+  const url = read.optionalString('GATEHOUSE_SECRET_SCANNING_KEYS_URL');
+  if (file !== undefined && url !== undefined)
+    read.problem('set GATEHOUSE_SECRET_SCANNING_KEYS_FILE or GATEHOUSE_SECRET_SCANNING_KEYS_URL, not both');
+  if (url !== undefined && !isHttpsUrl(url))
+    read.problem(`GATEHOUSE_SECRET_SCANNING_KEYS_URL must be an https:// URL (got "${url}")`);
   return {
-    codeHostKeys: file === undefined ? null : readKeyList(read, resolve(cwd, file)),
+    codeHostKeys: file === undefined ? null : readKeyFile(read, resolve(cwd, file)),
+    codeHostKeysUrl: url ?? null,
     policy: policy === 'flag' ? 'flag' : 'revoke',
   };
 }
 
-function readKeyList(read: EnvReader, path: string): CodeHostKey[] {
-  const refuse = (why: string): CodeHostKey[] => {
-    read.problem(`GATEHOUSE_SECRET_SCANNING_KEYS_FILE (${path}) ${why}`);
+function isHttpsUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+function readKeyFile(read: EnvReader, path: string): CodeHostKey[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    read.problem(
+      `GATEHOUSE_SECRET_SCANNING_KEYS_FILE (${path}) cannot be read (${(error as NodeJS.ErrnoException).code})`,
+    );
     return [];
-  };
+  }
+  const parsed = parseKeyList(text);
+  if (typeof parsed === 'string') read.problem(`GATEHOUSE_SECRET_SCANNING_KEYS_FILE (${path}) ${parsed}`);
+  return typeof parsed === 'string' ? [] : parsed;
+}
+
+/** A key list in the code host's format, or why it is not one. */
+export function parseKeyList(text: string): CodeHostKey[] | string {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return refuse(code === undefined ? 'is not JSON' : `cannot be read (${code})`);
+    document = JSON.parse(text);
+  } catch {
+    return 'is not JSON';
   }
   const list = (document as { public_keys?: unknown } | null)?.public_keys;
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_KEYS)
-    return refuse(`must hold {"public_keys": [...]} with 1 to ${MAX_KEYS} keys`);
+    return `must hold {"public_keys": [...]} with 1 to ${MAX_KEYS} keys`;
   const keys: CodeHostKey[] = [];
   for (const [index, entry] of list.entries()) {
     const { key_identifier: id, key } = (entry ?? {}) as { key_identifier?: unknown; key?: unknown };
     if (typeof id !== 'string' || id.length === 0 || id.length > 256 || typeof key !== 'string')
-      return refuse(`key ${index} needs a key_identifier and a PEM key`);
+      return `key ${index} needs a key_identifier and a PEM key`;
     try {
       const parsed = createPublicKey(key);
       if (parsed.asymmetricKeyType !== 'ec' || parsed.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-        return refuse(`key ${index} is not an ECDSA P-256 key`);
+        return `key ${index} is not an ECDSA P-256 key`;
     } catch {
-      return refuse(`key ${index} is not a PEM public key`);
+      return `key ${index} is not a PEM public key`;
     }
     keys.push(Object.freeze({ id, pem: key }));
   }

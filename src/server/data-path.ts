@@ -6,6 +6,7 @@ import { selfRotationRoute } from '../credentials/self-rotation-route.ts';
 import { type RunningGateway, startGateway } from '../gateway/start-gateway.ts';
 import { createApiKeyStrategy } from '../keys/api-key-strategy.ts';
 import { DEFAULT_OVERLAP_SECONDS } from '../keys/key-service.ts';
+import { codeHostKeysOf } from '../leaks/code-host-keys.ts';
 import { githubLeakRoute } from '../leaks/github-leak-route.ts';
 import { LeakReportStore } from '../leaks/leak-report-store.ts';
 import type { Logger } from '../log/logger.ts';
@@ -50,6 +51,7 @@ export async function startDataPath(
     securityEvents: services.securityEvents,
     logger,
   });
+  const codeHostKeys = codeHostKeysOf(config.leaks, config.webhooks.extraCa);
   const strategies = [
     createApiKeyStrategy({
       verifier: services.credentials,
@@ -75,6 +77,7 @@ export async function startDataPath(
         leaks: services.leaks,
         reports: new LeakReportStore(services.database.db),
         config: config.leaks,
+        keys: codeHostKeys,
       }),
     ],
     securityEvents: services.securityEvents,
@@ -87,6 +90,7 @@ export async function startDataPath(
   }).catch(async (error: unknown) => {
     await usage.close();
     await oauth.close();
+    await codeHostKeys?.close();
     throw error;
   });
   services.oauth.audience.useDataUrl(gateway.url);
@@ -98,6 +102,7 @@ export async function startDataPath(
       await gateway.close();
       await usage.close();
       await oauth.close();
+      await codeHostKeys?.close();
     },
   };
 }

@@ -63,6 +63,7 @@ export const PROBLEM_CODES = [
   'bad_gateway',
   'upstream_not_configured',
   'gateway_not_running',
+  'report_keys_unavailable',
   'gateway_timeout',
 ] as const;
 
