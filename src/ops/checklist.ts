@@ -20,6 +20,7 @@ export class Checklist {
   readonly #config: ChecklistConfig;
   readonly #createLogger: LoggerFactory;
   readonly #sources: ServerFactSources;
+  #running: Promise<ChecklistReport> | null = null;
 
   constructor(config: ChecklistConfig, createLogger: LoggerFactory, sources: ServerFactSources) {
     this.#config = config;
@@ -27,7 +28,15 @@ export class Checklist {
     this.#sources = sources;
   }
 
-  async run(): Promise<ChecklistReport> {
+  /** Callers at the same time share one run: each run probes ports and reads every credential. */
+  run(): Promise<ChecklistReport> {
+    this.#running ??= this.#run().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  async #run(): Promise<ChecklistReport> {
     const rotationAgeMs = this.#config.alerts.rotationAgeMs;
     const [local, server] = await Promise.all([
       configFacts(this.#config, this.#createLogger),

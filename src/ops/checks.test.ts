@@ -100,6 +100,10 @@ const WEAKNESSES: readonly [string, Partial<ConfigFacts> | null, Partial<ServerF
     ['admin_port_private', { adminHost: '0.0.0.0' }, null, 'fail'],
     ['admin_port_private', { adminHost: '203.0.113.7' }, null, 'fail'],
     ['admin_port_private', { adminHost: '10.1.2.3' }, null, 'warn'],
+    ['admin_port_private', { adminHost: '::' }, null, 'fail'],
+    ['admin_port_private', { adminHost: '::ffff:8.8.8.8' }, null, 'fail'],
+    ['admin_port_private', { adminHost: 'fd00::1' }, null, 'warn'],
+    ['admin_port_private', { adminHost: 'gatehouse-admin.internal' }, null, 'warn'],
     ['data_dir_private', { exposedDataFiles: ['/srv/data/gatehouse.sqlite (mode 644)'] }, null, 'fail'],
     ['certificate_validation', { certificateValidationDisabled: true }, null, 'fail'],
     ['log_redaction', { redactionLeaks: ['URL query'] }, null, 'fail'],
@@ -154,6 +158,23 @@ describe('the security checklist (O1)', () => {
       assert.deepEqual(changed, [[id, expected]]);
     });
   }
+
+  it('takes every spelling of loopback for loopback', () => {
+    for (const adminHost of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '::1',
+      '::ffff:127.0.0.1',
+      'localhost',
+      'LocalHost',
+    ]) {
+      assert.equal(
+        statuses({ ...PRODUCTION, adminHost }, RUNNING).get('admin_port_private'),
+        'pass',
+        adminHost,
+      );
+    }
+  });
 
   it('names what to fix for every item that does not pass, and never leaves a passing item a fix', () => {
     const weak = { ...PRODUCTION, mode: 'development' as const, adminHost: '0.0.0.0' };

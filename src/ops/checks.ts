@@ -94,7 +94,9 @@ export const CONFIG_CHECKS: readonly Check<ConfigFacts>[] = [
   {
     id: 'admin_port_private',
     title: 'The admin port is not bound publicly',
-    evaluate: ({ adminHost: host }) => {
+    evaluate: ({ adminHost }) => {
+      const lower = adminHost.toLowerCase();
+      const host = lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
       const family = isIP(host) === 6 ? 'ipv6' : 'ipv4';
       const fix = 'set GATEHOUSE_ADMIN_HOST=127.0.0.1 (or a private address behind a firewall)';
       if (host === 'localhost' || (isIP(host) !== 0 && loopback.check(host, family)))
