@@ -4,6 +4,7 @@ import { registerAdminCommands } from './admin-commands.ts';
 import { registerAlertCommands } from './alert-commands.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
+import { registerIncidentCommands } from './incident-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerPurgeCommand } from './purge-command.ts';
@@ -28,5 +29,6 @@ registerWebhookCommands(program);
 registerScanCommand(program);
 registerAlertCommands(program);
 registerPurgeCommand(program);
+registerIncidentCommands(program);
 
 await program.parseAsync(process.argv);
