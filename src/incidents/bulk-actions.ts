@@ -9,18 +9,11 @@ import type { Environment } from '../environments/environment.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { BulkActionStore } from './bulk-action-store.ts';
 import { CREDENTIAL_REVOKED_EVENT, CREDENTIAL_ROTATED_EVENT } from './bulk-events.ts';
-import {
-  type BulkResult,
-  type BulkVerb,
-  outcomeOf,
-  type PlannedAction,
-  previewOf,
-  resultOf,
-} from './bulk-result.ts';
+import type { BulkIdempotency, BulkRequest, BulkVerb } from './bulk-request.ts';
+import { type BulkResult, outcomeOf, type PlannedAction, previewOf, resultOf } from './bulk-result.ts';
 import {
   type CredentialSource,
   resolveSelection,
-  type Selection,
   selectCredentials,
   type UsedFrom,
 } from './credential-selection.ts';
@@ -45,22 +38,7 @@ export interface BulkActionsDeps {
   readonly incidents: IncidentService;
 }
 
-export interface BulkRequest {
-  readonly verb: BulkVerb;
-  readonly selection: Selection;
-  readonly incidentId: string | null;
-  /** Rotations only: how long the old secrets keep working (0: they fail at once). */
-  readonly overlapSeconds: number;
-  readonly reason: string | null;
-  readonly dryRun: boolean;
-}
-
-/** The admin token and Idempotency-Key of the request (C8): the same key again resumes or replays. */
-export interface BulkIdempotency {
-  readonly actorId: string;
-  readonly key: string;
-  readonly requestHash: string;
-}
+export type { BulkIdempotency, BulkRequest } from './bulk-request.ts';
 
 const sealContext = (actionId: string, credentialId: string) => `bulk-secret:${actionId}:${credentialId}`;
 

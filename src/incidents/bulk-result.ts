@@ -1,10 +1,10 @@
 import { isoOrNull } from '../credentials/dates.ts';
 import type { Environment } from '../environments/environment.ts';
-import type { BulkRequest } from './bulk-actions.ts';
+import type { BulkRequest, BulkVerb } from './bulk-request.ts';
 import type { BulkKind, CandidateCredential, Selection } from './credential-selection.ts';
 import type { BulkActionItemTable, BulkActionTable } from './incident-schema.ts';
 
-export type BulkVerb = 'rotate' | 'revoke';
+export type { BulkVerb } from './bulk-request.ts';
 export type PlannedAction = BulkActionTable;
 
 /** What happened (or, in a dry run, would happen) to one credential. */
