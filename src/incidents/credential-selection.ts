@@ -117,7 +117,11 @@ export function canonicalIp(text: string): string | undefined {
   const mapped = text.toLowerCase().startsWith('::ffff:') ? text.slice(7) : text;
   if (isIP(mapped) === 4) return mapped;
   if (isIP(text) !== 6) return undefined;
-  return new URL(`http://[${text}]`).hostname.slice(1, -1);
+  try {
+    return new URL(`http://[${text}]`).hostname.slice(1, -1);
+  } catch {
+    return undefined; // a zone id (`fe80::1%eth0`) is an address no remote client is seen from
+  }
 }
 
 /**

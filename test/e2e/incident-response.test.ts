@@ -341,6 +341,12 @@ describe('incident response against the running server (L6, L7)', () => {
     );
     await bad(
       '/admin/v1/credentials/revoke-all',
+      { used_from_ip: 'fe80::1%eth0', used_since: '2024-01-01T00:00:00Z' },
+      400,
+      'validation_failed',
+    );
+    await bad(
+      '/admin/v1/credentials/revoke-all',
       { environment: 'sandbox', secret: 'x' },
       400,
       'validation_failed',
