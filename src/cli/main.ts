@@ -5,6 +5,7 @@ import { registerAlertCommands } from './alert-commands.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
+import { registerIncidentCommands } from './incident-commands.ts';
 import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerPurgeCommand } from './purge-command.ts';
@@ -30,5 +31,6 @@ registerScanCommand(program);
 registerAlertCommands(program);
 registerPurgeCommand(program);
 registerDoctorCommand(program);
+registerIncidentCommands(program);
 
 await program.parseAsync(process.argv);

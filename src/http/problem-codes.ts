@@ -178,6 +178,12 @@ export const PROBLEM_CODES = Object.freeze({
   ),
   event_type_exists: entry(409, 'Event type exists', 'An event type of this name exists already', ADMIN),
   last_owner: entry(409, 'Last owner', 'The last active owner token cannot be revoked', ADMIN),
+  incident_closed: entry(
+    409,
+    'Incident closed',
+    'The incident is closed: nothing more is recorded or done under it',
+    ADMIN,
+  ),
   report_replayed: entry(
     409,
     'Report replayed',

@@ -144,6 +144,16 @@ export class SecurityEvents {
     }
   }
 
+  /** One event by id; undefined when there is none (or it was purged). */
+  async find(id: string): Promise<SecurityEvent | undefined> {
+    const row = await this.#db
+      .selectFrom('security_events')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toSecurityEvent(row);
+  }
+
   async list(query: {
     limit: number;
     cursor?: string | undefined;

@@ -5,6 +5,7 @@ import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
 import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
 import { registerGatewayReloadRoute } from '../gateway/reload-route.ts';
+import { registerIncidentRoutes } from '../incidents/incident-routes.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerLeakRoutes } from '../leaks/leak-routes.ts';
@@ -38,4 +39,5 @@ export function registerAdminRoutes(
   registerWebhookRoutes(app, { webhooks: services.webhooks });
   registerGatewayReloadRoute(app, gatewayReloader);
   registerChecklistRoute(app, checklist);
+  registerIncidentRoutes(app, { incidents: services.incidents, bulkActions: services.bulkActions });
 }

@@ -7,6 +7,7 @@ import { configSource } from '../config/config.ts';
 import { dataDirExposure } from '../config/private-files.ts';
 import { listenFailure } from '../config/startup-error.ts';
 import { GatewayReloader, type GatewayReloadOutcome } from '../gateway/gateway-reloader.ts';
+import { CREDENTIAL_REVOKED_EVENT, CREDENTIAL_ROTATED_EVENT } from '../incidents/bulk-events.ts';
 import { CREDENTIAL_LEAKED_EVENT } from '../leaks/leak-event.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { MetricsRegistry } from '../metrics/metrics-registry.ts';
@@ -95,7 +96,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     // The revocation list and the rest of OAuth's data path live in the data path's thread.
     await ensureSigningKey(services.oauth);
     // The events Gatehouse itself publishes exist before anything can publish them.
-    await services.webhooks.catalog.ensure(CREDENTIAL_LEAKED_EVENT, SYSTEM_CONTEXT);
+    for (const event of [CREDENTIAL_LEAKED_EVENT, CREDENTIAL_ROTATED_EVENT, CREDENTIAL_REVOKED_EVENT])
+      await services.webhooks.catalog.ensure(event, SYSTEM_CONTEXT);
     const data = await startDataThread({ config, tls, logger, changeChannel }).catch(
       async (error: unknown) => {
         await admin.close();

@@ -3,6 +3,7 @@ import { adminMigration } from '../admin/admin-schema.ts';
 import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditCheckpointsMigration, auditMigration } from '../audit/audit-schema.ts';
 import { changeGenerationMigration } from '../events/change-generation.ts';
+import { incidentsMigration } from '../incidents/incident-schema.ts';
 import { INTEGRATOR_CACHED_COLUMNS, integratorsMigration } from '../integrators/integrator-schema.ts';
 import { KEY_CACHED_COLUMNS, keysMigration } from '../keys/key-schema.ts';
 import { leaksMigration } from '../leaks/leak-schema.ts';
@@ -37,4 +38,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
     ...INTEGRATOR_CACHED_COLUMNS,
   }),
   '0013_retention_indexes': retentionMigration,
+  '0014_incidents': incidentsMigration,
 });

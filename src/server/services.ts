@@ -11,6 +11,8 @@ import { type ChangeBus, createLocalChangeBus } from '../events/change-bus.ts';
 import { withChangeGenerations } from '../events/change-generation.ts';
 import { createRedisChangeBus } from '../events/redis-change-bus.ts';
 import { createThreadChangeBus } from '../events/thread-change-bus.ts';
+import { BulkActions } from '../incidents/bulk-actions.ts';
+import { IncidentService } from '../incidents/incident-service.ts';
 import { IntegratorService } from '../integrators/integrator-service.ts';
 import type { CredentialCacheLimits } from '../keys/credential-cache.ts';
 import { KeyService } from '../keys/key-service.ts';
@@ -20,9 +22,11 @@ import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import type { RetentionJob } from '../retention/retention-job.ts';
+import { UsageStore } from '../usage/usage-store.ts';
 import { createIntegratorNotifier } from '../webhooks/integrator-notifier.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 import type { Config } from './config.ts';
+import { incidentAttachments, incidentSources } from './incident-sources.ts';
 import { leakLookups } from './leak-lookups.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createRetentionJob } from './retention.ts';
@@ -61,6 +65,9 @@ export interface Services extends DataPathServices {
   readonly auditCheckpoints: CheckpointScheduler;
   /** Purges each data class past its retention period (started by `gatehouse.ts`; `gatehouse purge`). */
   readonly retention: RetentionJob;
+  /** Incident records (L7) and the bulk rotations and revocations taken under them or alone (L6). */
+  readonly incidents: IncidentService;
+  readonly bulkActions: BulkActions;
 }
 
 export interface ServicesOptions {
@@ -101,11 +108,39 @@ export async function createServices(
     logger: logger.child({ component: 'audit' }),
   });
   const retention = createRetentionJob({ config: config.retention, database, audit, logger });
+  const credentialServices = {
+    keys: core.keys,
+    clients: core.oauth.clients,
+    endpoints: webhooks.endpoints,
+  };
+  const incidents = new IncidentService({
+    db: database.db,
+    audit,
+    lookups: incidentAttachments({ ...credentialServices, alerts: core.alerts, securityEvents }),
+  });
+  const usage = new UsageStore(database.db, database.dialect);
+  const bulkActions = new BulkActions({
+    db: database.db,
+    audit,
+    envelope,
+    sources: incidentSources(credentialServices),
+    usedFrom: (ip, since) => usage.credentialsUsedFrom(ip, since),
+    notify: createIntegratorNotifier({
+      database,
+      audit,
+      envelope,
+      firstDelayMs: config.webhooks.retrySchedule[0] ?? 0,
+      logger,
+    }),
+    incidents,
+  });
   return {
     ...core,
     alertSinks,
     auditCheckpoints,
     retention,
+    incidents,
+    bulkActions,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {

@@ -133,6 +133,17 @@ export class UsageStore {
     }));
   }
 
+  /** The credentials used from `ip` at or after `since` (incident selection by address). */
+  async credentialsUsedFrom(ip: string, since: number): Promise<Set<string>> {
+    const rows = await this.#db
+      .selectFrom('usage_ips')
+      .select('credential_id')
+      .where('ip', '=', ip)
+      .where('last_seen', '>=', since)
+      .execute();
+    return new Set(rows.map((row) => row.credential_id));
+  }
+
   /** The addresses a credential was used from, most recent first. */
   async ips(
     credentialId: string,
