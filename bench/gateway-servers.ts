@@ -6,6 +6,7 @@
  *   high limit, request log on, written to /dev/null) with a key it creates for the run.
  * - `baseline <upstream> <dir>`: a bare reverse proxy on the same stack and certificate: node:https,
  *   an undici keep-alive pool, `Pool.stream` into the response, hop-by-hop headers dropped, no checks.
+ * - `fastify <upstream> <dir> <key>`: the Fastify stack of `fastify-peer.ts`, checking `key`.
  *
  * Each reports `{ url, … }` to its parent over IPC and runs until killed.
  */
@@ -19,7 +20,7 @@ import { loadConfig } from '../src/server/config.ts';
 import { startGatehouse } from '../src/server/gatehouse.ts';
 import { loadTlsCredentials } from '../src/tls/tls-credentials.ts';
 
-const [role, upstreamUrl = '', dir = ''] = process.argv.slice(2);
+const [role, upstreamUrl = '', dir = '', peerKey = ''] = process.argv.slice(2);
 const report = (message: Record<string, unknown>) => process.send?.(message);
 process.on('message', (message) => {
   // CPU time spent so far: the bench turns it into CPU per request, a steadier figure than req/s.
@@ -127,9 +128,13 @@ if (role === 'upstream') {
   server.listen(0, '127.0.0.1', () =>
     report({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` }),
   );
+} else if (role === 'fastify') {
+  const { startFastifyPeer } = await import('./fastify-peer.ts');
+  const tls = await loadTlsCredentials(loadConfig({ GATEHOUSE_DATA_DIR: dir }));
+  report({ url: await startFastifyPeer({ upstreamUrl, tls, key: peerKey }) });
 } else {
   console.error(
-    'usage: gateway-servers.ts upstream | gatehouse <upstream> <dir> | baseline <upstream> <dir>',
+    'usage: gateway-servers.ts upstream | gatehouse <upstream> <dir> | baseline <upstream> <dir> | fastify <upstream> <dir> <key>',
   );
   process.exit(2);
 }
