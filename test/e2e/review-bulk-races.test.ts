@@ -94,7 +94,7 @@ describe(`review: concurrent runs of one bulk action (${DATABASE})`, { skip }, (
     assert.equal(await auditCount('bulk_action.rotate.finish', actionId), 1, 'the action finished once');
   });
 
-  it('a resume by another admin while the run is still going: the first caller still gets its secrets', async () => {
+  it('a resume by another admin while the run is still going: finished once, no answer claims secrets it lacks', async () => {
     const integratorId = await keysOf('race-resume');
     const other = await server.admin('POST', '/admin/v1/admin-tokens', {
       body: { name: 'second on-call', role: 'admin' },
