@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import * as x509 from '@peculiar/x509';
 import { inspectCertificate } from '../../src/ops/certificate-fact.ts';
+import type { CheckResult } from '../../src/ops/checklist-report.ts';
 import { CONFIG_CHECKS, evaluate } from '../../src/ops/checks.ts';
 import type { ConfigFacts } from '../../src/ops/config-facts.ts';
 import { runGatehouse } from '../support/cli.ts';
@@ -53,7 +54,7 @@ describe('review: gatehouse doctor', () => {
     const admin = CONFIG_CHECKS.find((c) => c.id === 'admin_port_private');
     assert.ok(admin);
     for (const adminHost of ['0', '0.0', '0x0', '00', '0.0.0', '::0', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0']) {
-      const [result] = evaluate([admin], { adminHost } as ConfigFacts);
+      const result: CheckResult | undefined = evaluate([admin], { adminHost } as ConfigFacts)[0];
       assert.equal(result?.status, 'fail', `${adminHost}: ${result?.status} (${result?.detail})`);
     }
   });
@@ -119,7 +120,7 @@ describe('review: gatehouse doctor', () => {
     const fact = await inspectCertificate({ certFile, keyFile });
     const tls = CONFIG_CHECKS.find((c) => c.id === 'tls_certificate');
     assert.ok(tls);
-    const [result] = evaluate([tls], { certificate: fact } as ConfigFacts);
+    const result: CheckResult | undefined = evaluate([tls], { certificate: fact } as ConfigFacts)[0];
     assert.notEqual(
       result?.status,
       'pass',
