@@ -112,17 +112,27 @@ export class BulkActionStore {
       .execute();
   }
 
-  /** Ends the run: secrets forgotten (they are in the response being sent), the action done. */
-  async finish(trx: Kysely<Schema>, actionId: string, now: number): Promise<void> {
+  /**
+   * Takes the finish of a running action: false when another run finished it already. Called first
+   * in the finishing transaction, so two runs that finish at once wait on the action's row and only
+   * one of them finishes (and reads the secrets).
+   */
+  async takeFinish(trx: Kysely<Schema>, actionId: string, now: number): Promise<boolean> {
+    const result = await trx
+      .updateTable('bulk_actions')
+      .set({ status: 'done', finished_at: now })
+      .where('id', '=', actionId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Ends the run: secrets forgotten (they are in the response being sent). */
+  async forgetSecrets(trx: Kysely<Schema>, actionId: string): Promise<void> {
     await trx
       .updateTable('bulk_action_items')
       .set({ secret_sealed: null })
       .where('action_id', '=', actionId)
-      .execute();
-    await trx
-      .updateTable('bulk_actions')
-      .set({ status: 'done', finished_at: now })
-      .where('id', '=', actionId)
       .execute();
   }
 

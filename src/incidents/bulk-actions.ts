@@ -227,15 +227,18 @@ export class BulkActions {
   }
 
   async #finish(action: BulkActionTable, context: AuditContext): Promise<BulkResult> {
-    return this.#deps.db.transaction().execute(async (trx) => {
+    const finished = await this.#deps.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      // Another run of this action (the same Idempotency-Key, or a resume) finished it meanwhile:
+      // its answer holds the secrets; this one repeats the outcome, as for a finished action.
+      if (!(await this.store.takeFinish(trx, action.id, now))) return null;
       const items = await this.store.items(action.id, trx);
       const reveal = (item: BulkActionItemTable) =>
         item.secret_sealed === null
           ? null
           : this.#deps.envelope.openText(item.secret_sealed, sealContext(action.id, item.credential_id));
-      const now = Date.now();
       const result = resultOf({ ...action, status: 'done', finished_at: now }, items, reveal, false);
-      await this.store.finish(trx, action.id, now);
+      await this.store.forgetSecrets(trx, action.id);
       await this.#deps.audit.append(trx, {
         ...context,
         action: `bulk_action.${action.action}.finish`,
@@ -259,5 +262,6 @@ export class BulkActions {
         );
       return result;
     });
+    return finished ?? { ...(await this.get(action.id)), replayed: true };
   }
 }

@@ -101,6 +101,9 @@ export class FetchedCodeHostKeys implements CodeHostKeys {
       const response = await request(this.#url, {
         dispatcher: this.#agent,
         headers: { accept: 'application/json' },
+        // One deadline for the whole fetch: the agent's timeouts are per step, so a list that
+        // trickles in a byte at a time would otherwise hold every report waiting on this fetch.
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       const text = await bodyText(response.body);
       if (response.statusCode !== 200 || text === null) return;

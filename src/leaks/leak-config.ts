@@ -39,7 +39,8 @@ export function readLeakConfig(read: EnvReader, cwd: string): LeakConfig {
   if (file !== undefined && url !== undefined)
     read.problem('set GATEHOUSE_SECRET_SCANNING_KEYS_FILE or GATEHOUSE_SECRET_SCANNING_KEYS_URL, not both');
   if (url !== undefined && !isHttpsUrl(url))
-    read.problem(`GATEHOUSE_SECRET_SCANNING_KEYS_URL must be an https:// URL (got "${url}")`);
+    // Not quoted: a URL refused for carrying user:password@ would print the password.
+    read.problem('GATEHOUSE_SECRET_SCANNING_KEYS_URL must be an https:// URL without user:password@');
   return {
     codeHostKeys: file === undefined ? null : readKeyFile(read, resolve(cwd, file)),
     codeHostKeysUrl: url ?? null,

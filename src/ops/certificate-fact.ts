@@ -30,6 +30,8 @@ export async function inspectCertificate(
     const leaf = new X509Certificate(certPem);
     if (!leaf.checkPrivateKey(createPrivateKey(keyPem)))
       return { kind: 'unusable', problem: 'the key file does not belong to the certificate' };
+    if (new Date(leaf.validFrom).getTime() > now)
+      return { kind: 'unusable', problem: `the certificate is not valid before ${leaf.validFrom}` };
     return {
       kind: 'file',
       subject: leaf.subject.replaceAll('\n', ', '),

@@ -101,7 +101,8 @@ export const CONFIG_CHECKS: readonly Check<ConfigFacts>[] = [
       const fix = 'set GATEHOUSE_ADMIN_HOST=127.0.0.1 (or a private address behind a firewall)';
       if (host === 'localhost' || (isIP(host) !== 0 && loopback.check(host, family)))
         return pass(`bound to ${host}`);
-      if (host === '0.0.0.0' || host === '::')
+      // `0`, `0.0`, `0x0`, `00`: the resolver reads them as 0.0.0.0, and the port binds every interface.
+      if (host === '0.0.0.0' || host === '::' || /^(?:0x0*|0+)(?:\.(?:0x0*|0+)){0,3}$/.test(host))
         return { status: 'fail', detail: `bound to ${host}: every interface, public ones included`, fix };
       if (isIP(host) === 0)
         return {

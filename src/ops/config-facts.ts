@@ -97,7 +97,13 @@ function exposedFiles(dataDir: string): string[] {
     }
     if ((stats.mode & 0o077) !== 0) exposed.push(`${path} (mode ${(stats.mode & 0o777).toString(8)})`);
     if (!stats.isDirectory() || depth > 1) return;
-    for (const name of readdirSync(path)) visit(join(path, name), depth + 1);
+    let names: string[];
+    try {
+      names = readdirSync(path);
+    } catch {
+      return; // a folder this user may not list (a mount's lost+found): nothing in it is ours
+    }
+    for (const name of names) visit(join(path, name), depth + 1);
   };
   if (process.platform !== 'win32') visit(dataDir, 0);
   return exposed;
