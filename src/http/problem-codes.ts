@@ -184,6 +184,12 @@ export const PROBLEM_CODES = Object.freeze({
     'The incident is closed: nothing more is recorded or done under it',
     ADMIN,
   ),
+  bulk_action_conflict: entry(
+    409,
+    'Bulk action conflict',
+    'Another bulk action is changing some of these credentials; wait for it, or resume it if its server stopped',
+    ADMIN,
+  ),
   report_replayed: entry(
     409,
     'Report replayed',

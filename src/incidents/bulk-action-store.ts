@@ -46,6 +46,20 @@ export class BulkActionStore {
       .executeTakeFirst();
   }
 
+  /** The running action with one of these credentials still pending, or undefined. */
+  async pendingActionHolding(credentialIds: readonly string[], db = this.db): Promise<string | undefined> {
+    for (let i = 0; i < credentialIds.length; i += 500) {
+      const row = await db
+        .selectFrom('bulk_action_items')
+        .select('action_id')
+        .where('state', '=', 'pending')
+        .where('credential_id', 'in', credentialIds.slice(i, i + 500))
+        .executeTakeFirst();
+      if (row) return row.action_id;
+    }
+    return undefined;
+  }
+
   /** The items in plan order (kind, then id, as selected). */
   items(actionId: string, db = this.db): Promise<BulkActionItemTable[]> {
     return db

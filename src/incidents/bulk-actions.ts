@@ -124,8 +124,15 @@ export class BulkActions {
     } catch (error) {
       // Two requests with one Idempotency-Key at once: the second one joins the first's plan.
       const concurrent = idempotency && (await this.#earlier(idempotency));
-      if (!concurrent) throw error;
-      return this.#continue(concurrent, context);
+      if (concurrent) return this.#continue(concurrent, context);
+      // Two different actions at once over the same credentials: the later plan is refused whole,
+      // so no credential is rotated twice and no caller holds secrets that are already dead.
+      const busy = await this.store.pendingActionHolding(chosen.map((c) => c.id));
+      if (busy === undefined) throw error;
+      throw new ApiError(
+        'bulk_action_conflict',
+        `Bulk action ${busy} is changing some of these credentials; wait for it to finish, or resume it (POST /admin/v1/bulk-actions/${busy}/resume) if its server stopped`,
+      );
     }
     return this.#continue(action, context);
   }

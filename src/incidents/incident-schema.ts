@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 
 /** An incident record (L7): opened with a title and severity, closed with a resolution. */
 export interface IncidentTable {
@@ -141,6 +141,14 @@ export const incidentsMigration: Migration = {
       .addColumn('notified', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('finished_at', 'bigint')
       .addPrimaryKeyConstraint('bulk_action_items_pk', ['action_id', 'credential_id'])
+      .execute();
+    // A credential waits in at most one plan: two bulk actions at once cannot change it twice.
+    await db.schema
+      .createIndex('bulk_action_items_one_pending')
+      .on('bulk_action_items')
+      .column('credential_id')
+      .unique()
+      .where(sql.ref('state'), '=', 'pending')
       .execute();
   },
 };

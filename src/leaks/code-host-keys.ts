@@ -107,7 +107,7 @@ export class FetchedCodeHostKeys implements CodeHostKeys {
       });
       const text = await bodyText(response.body);
       if (response.statusCode !== 200 || text === null) return;
-      const keys = parseKeyList(text);
+      const keys = parseKeyList(text, { skipUnusable: true });
       if (typeof keys === 'string') return;
       this.#keys = new Map(keys.map((key) => [key.id, createPublicKey(key.pem)]));
       this.#fetchedAt = this.#attemptedAt;

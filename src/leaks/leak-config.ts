@@ -72,8 +72,12 @@ function readKeyFile(read: EnvReader, path: string): CodeHostKey[] {
   return typeof parsed === 'string' ? [] : parsed;
 }
 
-/** A key list in the code host's format, or why it is not one. */
-export function parseKeyList(text: string): CodeHostKey[] | string {
+/**
+ * A key list in the code host's format, or why it is not one. `skipUnusable` (the fetched list)
+ * drops an entry that is not an ECDSA P-256 key instead of refusing the list: a code host may
+ * publish a key of another kind beside its current one, and that must not stop every report.
+ */
+export function parseKeyList(text: string, options: { skipUnusable?: boolean } = {}): CodeHostKey[] | string {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -85,17 +89,25 @@ export function parseKeyList(text: string): CodeHostKey[] | string {
     return `must hold {"public_keys": [...]} with 1 to ${MAX_KEYS} keys`;
   const keys: CodeHostKey[] = [];
   for (const [index, entry] of list.entries()) {
-    const { key_identifier: id, key } = (entry ?? {}) as { key_identifier?: unknown; key?: unknown };
-    if (typeof id !== 'string' || id.length === 0 || id.length > 256 || typeof key !== 'string')
-      return `key ${index} needs a key_identifier and a PEM key`;
-    try {
-      const parsed = createPublicKey(key);
-      if (parsed.asymmetricKeyType !== 'ec' || parsed.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-        return `key ${index} is not an ECDSA P-256 key`;
-    } catch {
-      return `key ${index} is not a PEM public key`;
-    }
-    keys.push(Object.freeze({ id, pem: key }));
+    const problem = keyProblem(entry);
+    if (problem === null) {
+      const { key_identifier: id, key } = entry as { key_identifier: string; key: string };
+      keys.push(Object.freeze({ id, pem: key }));
+    } else if (!options.skipUnusable) return `key ${index} ${problem}`;
   }
-  return keys;
+  return keys.length > 0 ? keys : 'holds no ECDSA P-256 key';
+}
+
+function keyProblem(entry: unknown): string | null {
+  const { key_identifier: id, key } = (entry ?? {}) as { key_identifier?: unknown; key?: unknown };
+  if (typeof id !== 'string' || id.length === 0 || id.length > 256 || typeof key !== 'string')
+    return 'needs a key_identifier and a PEM key';
+  try {
+    const parsed = createPublicKey(key);
+    if (parsed.asymmetricKeyType !== 'ec' || parsed.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+      return 'is not an ECDSA P-256 key';
+  } catch {
+    return 'is not a PEM public key';
+  }
+  return null;
 }

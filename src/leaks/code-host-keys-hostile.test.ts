@@ -18,8 +18,8 @@ const pemOf = (type: 'ec' | 'rsa') =>
     .export({ type: 'spki', format: 'pem' })
     .toString();
 
-/** Review (wave 2): a key server that is slow, redirects, or lists a key of another type. */
-describe('review: the code host’s key server misbehaves', () => {
+/** A key server that is slow, redirects, or lists a key of another type. */
+describe('the code host’s key server misbehaving', () => {
   let dir: string;
   let server: Server;
   let base: string;

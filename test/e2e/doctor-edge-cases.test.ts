@@ -24,7 +24,7 @@ const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as con
 x509.cryptoProvider.set(webcrypto as never);
 
 /** Review (wave 2): `gatehouse doctor` and the checklist, attacked from outside. */
-describe('review: gatehouse doctor', () => {
+describe('gatehouse doctor at the edges', () => {
   let dir: string;
   const env = (extra: Record<string, string>) => ({
     PATH: process.env.PATH ?? '',
@@ -35,7 +35,7 @@ describe('review: gatehouse doctor', () => {
     (JSON.parse(stdout).configuration.checks as Check[]).find((c) => c.id === id);
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gatehouse-review-doctor-'));
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-doctor-edges-'));
     mkdirSync(join(dir, 'data'), { mode: 0o700 });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

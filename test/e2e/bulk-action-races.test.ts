@@ -28,7 +28,7 @@ const probe = DATABASE === 'postgres' ? await createTestPostgres() : undefined;
 await probe?.drop();
 const skip = DATABASE === 'postgres' && !probe ? POSTGRES_SKIP_MESSAGE : false;
 
-describe(`review: concurrent runs of one bulk action (${DATABASE})`, { skip }, () => {
+describe(`concurrent runs of one bulk action (${DATABASE})`, { skip }, () => {
   let server: TestServer;
   const gatewayCode = async (key: string) =>
     (await server.data('/v1/orders', { headers: { 'x-api-key': key } })).json?.code as string | undefined;
@@ -147,6 +147,10 @@ describe(`review: concurrent runs of one bulk action (${DATABASE})`, { skip }, (
     for (const response of responses) {
       if (response.status !== 200) continue;
       for (const c of response.json.credentials as Rotated[]) if (c.secret) recordSecret(c.secret);
+    }
+    for (const response of responses.filter((r) => r.status !== 200)) {
+      assert.equal(response.status, 409, response.text);
+      assert.equal(response.json.code, 'bulk_action_conflict');
     }
     // Each answer that hands out a secret as the credential's new one must hand out a working one.
     const dead: string[] = [];
