@@ -15,7 +15,11 @@ function leaves(command: Command, path: string[] = []): { name: string; command:
 describe('the gatehouse command tree', () => {
   it('gives every command that prints a result a --json option, for scripts and CI', () => {
     const all = leaves(buildProgram());
-    for (const name of NOT_A_RESULT) assert.ok(all.some((leaf) => leaf.name === name), `${name} exists`);
+    for (const name of NOT_A_RESULT)
+      assert.ok(
+        all.some((leaf) => leaf.name === name),
+        `${name} exists`,
+      );
     assert.ok(all.length > 30, `${all.length} commands`);
     const missing = all
       .filter(({ name }) => !NOT_A_RESULT.has(name))
