@@ -10,6 +10,7 @@ import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerLeakRoutes } from '../leaks/leak-routes.ts';
 import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts';
 import { registerOAuthRoutes } from '../oauth/client-routes.ts';
+import { registerTimelineRoutes } from '../timeline/timeline-routes.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import type { Services } from './services.ts';
 
@@ -34,4 +35,5 @@ export function registerAdminRoutes(
   registerLeakRoutes(app, services.leaks);
   registerWebhookRoutes(app, { webhooks: services.webhooks });
   registerGatewayReloadRoute(app, gatewayReloader);
+  registerTimelineRoutes(app, { timeline: services.timeline });
 }

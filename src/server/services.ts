@@ -20,6 +20,8 @@ import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import type { RetentionJob } from '../retention/retention-job.ts';
+import { CredentialTimeline } from '../timeline/credential-timeline.ts';
+import { UsageStore } from '../usage/usage-store.ts';
 import { createIntegratorNotifier } from '../webhooks/integrator-notifier.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
 import type { Config } from './config.ts';
@@ -61,6 +63,10 @@ export interface Services extends DataPathServices {
   readonly auditCheckpoints: CheckpointScheduler;
   /** Purges each data class past its retention period (started by `gatehouse.ts`; `gatehouse purge`). */
   readonly retention: RetentionJob;
+  /** Usage records as the admin API reads them (the data path writes them). */
+  readonly usage: UsageStore;
+  /** A credential's timeline (L6): usage, addresses, events, alerts and admin actions. */
+  readonly timeline: CredentialTimeline;
 }
 
 export interface ServicesOptions {
@@ -101,11 +107,22 @@ export async function createServices(
     logger: logger.child({ component: 'audit' }),
   });
   const retention = createRetentionJob({ config: config.retention, database, audit, logger });
+  const usage = new UsageStore(database.db, database.dialect);
+  const timeline = new CredentialTimeline({
+    keys: core.keys,
+    clients: core.oauth.clients,
+    usage,
+    securityEvents,
+    alerts: core.alerts,
+    auditEntries: (targetId, range) => audit.forTarget(database.db, targetId, range),
+  });
   return {
     ...core,
     alertSinks,
     auditCheckpoints,
     retention,
+    usage,
+    timeline,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {
