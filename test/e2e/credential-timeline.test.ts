@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { recordSecret } from '../support/artifacts.ts';
 import { readUntil } from '../support/eventually.ts';
 import { newIntegrator, newKey } from '../support/fixtures.ts';
-import { createHttpsClient } from '../support/https-client.ts';
+import { createHttpsClient, type HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 
@@ -48,7 +48,7 @@ describe('credential timeline (L6) against the running server', () => {
 
   const timeline = (id: string, query = '') =>
     server.admin('GET', `/admin/v1/credentials/${id}/timeline${query}`);
-  const timelineUntil = (id: string, query: string, done: (json: any) => boolean) =>
+  const timelineUntil = (id: string, query: string, done: (json: HttpResponse['json']) => boolean) =>
     readUntil(
       async () => {
         const response = await timeline(id, query);
@@ -167,5 +167,61 @@ describe('credential timeline (L6) against the running server', () => {
     assert.equal(types[0], 'admin_action');
     assert.ok(types.includes('security_event'), types.join());
     assert.equal((report.entries as Entry[]).find((entry) => entry.type === 'alert')?.rule, 'auth_failures');
+  });
+
+  it('refuses a bad period, an unknown or malformed id and stray parameters with problem+json, never a 500', async () => {
+    const key = await newKey(server, { integrator_id: integratorId });
+    const refusals: [string, number, string][] = [
+      [`/admin/v1/credentials/${key.id}/timeline?since=yesterday`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?since=2025-02-30`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?since=8d`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?since=1h&until=2h`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?since=${'1'.repeat(41)}`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?since=1h&since=2h`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?limit=5`, 400, 'validation_failed'],
+      [`/admin/v1/credentials/${key.id}/timeline?since[gt]=1h`, 400, 'validation_failed'],
+      ['/admin/v1/credentials/019700000000-7000-8000-000000000000/timeline', 400, 'validation_failed'],
+      ['/admin/v1/credentials/not-an-id/timeline', 400, 'validation_failed'],
+      ['/admin/v1/credentials/01970000-0000-7000-8000-000000000000/timeline', 404, 'not_found'],
+      [`/admin/v1/credentials/${integratorId}/timeline`, 404, 'not_found'],
+      [`/admin/v1/credentials/${key.id}/timeline/extra`, 404, 'not_found'],
+    ];
+    for (const [path, status, code] of refusals) {
+      const response = await server.admin('GET', path);
+      assert.equal(response.status, status, `${path}: ${response.text}`);
+      assert.equal(response.json.code, code, path);
+      assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+    }
+    const bad = await server.admin('GET', `/admin/v1/credentials/${key.id}/timeline?since=soon`);
+    assert.deepEqual(
+      bad.json.errors.map((error: { field: string }) => error.field),
+      ['querystring:/since'],
+    );
+    // Ids are lower case as issued; another spelling names no credential (and is no 500).
+    const upper = await server.admin('GET', `/admin/v1/credentials/${key.id.toUpperCase()}/timeline`);
+    assert.equal(upper.status, 404, upper.text);
+  });
+
+  it('is readable by an auditor, and by nobody without an admin token', async () => {
+    const key = await newKey(server, { integrator_id: integratorId });
+    const auditor = await server.admin('POST', '/admin/v1/admin-tokens', {
+      body: { name: 'reviewer', role: 'auditor' },
+    });
+    assert.equal(auditor.status, 201, auditor.text);
+    const read = await server.admin('GET', `/admin/v1/credentials/${key.id}/timeline`, {
+      token: auditor.json.token,
+    });
+    assert.equal(read.status, 200, read.text);
+    assert.deepEqual(
+      read.json.entries.map((entry: Entry) => entry.action),
+      ['key.create'],
+    );
+    const anonymous = await server.admin('GET', `/admin/v1/credentials/${key.id}/timeline`, { token: null });
+    assert.equal(anonymous.status, 401, anonymous.text);
+    const withApiKey = await server.admin('GET', `/admin/v1/credentials/${key.id}/timeline`, {
+      token: key.key,
+    });
+    assert.ok([400, 401].includes(withApiKey.status), withApiKey.text);
+    assert.ok(!withApiKey.text.includes(key.key), 'the API key is not echoed');
   });
 });
