@@ -1,4 +1,4 @@
-import { registerAccessReviewRoute } from '../admin/access-review.ts';
+import { registerAccessReviewRoute } from '../access-review/access-review-routes.ts';
 import type { AdminApp } from '../admin/admin-app.ts';
 import { registerAdminTokenRoutes } from '../admin/admin-token-routes.ts';
 import { registerAlertRoutes } from '../alerts/alert-routes.ts';
@@ -30,6 +30,9 @@ export function registerAdminRoutes(
     keys: services.keys,
     clients: services.oauth.clients,
     integrators: services.integrators,
+    usage: services.usage,
+    adminTokens: services.adminTokens,
+    policy: services.config.alerts,
   });
   registerOAuthRoutes(app, services.oauth);
   registerLeakRoutes(app, services.leaks);
