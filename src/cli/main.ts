@@ -8,8 +8,10 @@ import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerPurgeCommand } from './purge-command.ts';
 import { registerReloadCommand } from './reload-command.ts';
+import { registerReportCommand } from './report-command.ts';
 import { registerScanCommand } from './scan-command.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { timelineCommand } from './timeline-command.ts';
 import { registerWebhookCommands } from './webhook-commands.ts';
 
 const program = new Command('gatehouse')
@@ -28,5 +30,8 @@ registerWebhookCommands(program);
 registerScanCommand(program);
 registerAlertCommands(program);
 registerPurgeCommand(program);
+registerReportCommand(program);
+// MERGE (w2-timeline): a stand-in `incident` group until incident-commands.ts lands; then add timelineCommand() to it.
+program.command('incident').description('incident response').addCommand(timelineCommand());
 
 await program.parseAsync(process.argv);
