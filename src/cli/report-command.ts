@@ -4,7 +4,7 @@ import { toCsv } from './csv.ts';
 import { print, runWithClient, table } from './output.ts';
 import { printable } from './printable.ts';
 
-/** The columns of `gatehouse report access --format csv`, in order (documented in src/cli/README.md). */
+/** The columns of `gatehouse report access --format csv`, in order (documented in the top README). */
 export const ACCESS_CSV_COLUMNS = [
   'credential_type',
   'id',
