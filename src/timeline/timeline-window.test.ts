@@ -37,6 +37,7 @@ it('refuses what is not an instant: days that do not exist, times without an off
     'now',
     'yesterday',
     '2025-02-30',
+    '0050-01-01',
     '2025-13-01',
     '2025-05-01T24:00:00Z',
     '2025-05-01T12:60:00Z',

@@ -154,4 +154,27 @@ describe('gatehouse incident timeline and gatehouse report access against the ru
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, /table, json, csv/);
   });
+
+  it('an auditor runs both commands; an API key in place of an admin token is refused without being echoed', async () => {
+    const auditor = await server.admin('POST', '/admin/v1/admin-tokens', {
+      body: { name: 'reviewer', role: 'auditor' },
+    });
+    assert.equal(auditor.status, 201, auditor.text);
+    const asAuditor = (...args: string[]) =>
+      runGatehouse(args, { ...cliEnv, GATEHOUSE_ADMIN_TOKEN: auditor.json.token });
+    const review = await asAuditor('report', 'access', '--json');
+    assert.equal(review.code, 0, review.stderr);
+    assert.ok(
+      JSON.parse(review.stdout).admin_tokens.some((token: { name: string }) => token.name === 'reviewer'),
+    );
+    const timeline = await asAuditor('incident', 'timeline', '--credential', key.id, '--json');
+    assert.equal(timeline.code, 0, timeline.stderr);
+    const withKey = await runGatehouse(['report', 'access', '--format', 'csv'], {
+      ...cliEnv,
+      GATEHOUSE_ADMIN_TOKEN: key.key,
+    });
+    assert.equal(withKey.code, 1);
+    assert.equal(withKey.stdout, '');
+    assert.ok(!withKey.stderr.includes(key.key));
+  });
 });
