@@ -8,7 +8,7 @@ import { decodeCursor, type Page, pageOf } from '../http/pagination.ts';
 import type { Logger } from '../log/logger.ts';
 import { redactSecrets } from '../log/redact-secrets.ts';
 import type { AlertTable } from './alert-schema.ts';
-import type { Alert, AlertInput, AlertRaiser } from './alert-types.ts';
+import { ALERT_RULES, type Alert, type AlertInput, type AlertRaiser } from './alert-types.ts';
 
 /** Most event ids one alert keeps; its `count` goes on counting. */
 const MAX_EVENT_IDS = 100;
@@ -140,6 +140,30 @@ export class AlertService implements AlertRaiser {
     if (query.rule !== undefined) select = select.where('rule', '=', query.rule);
     if (query.status !== undefined) select = select.where('status', '=', query.status);
     return pageOf(await select.execute(), query.limit, toAlert, (row) => row.id);
+  }
+
+  /**
+   * Alerts about any of `subjects` (such as `credential:<id>`) seen in [since, until): first seen
+   * before `until` and last seen at or after `since`; oldest first, at most `limit`.
+   */
+  async concerning(
+    subjects: readonly string[],
+    range: { since: number; until: number; limit: number },
+  ): Promise<Alert[]> {
+    if (subjects.length === 0) return [];
+    const rows = await this.#deps.db
+      .selectFrom('alerts')
+      .selectAll()
+      // Naming every rule lets the (rule, subject, last_seen) index answer this.
+      .where('rule', 'in', [...ALERT_RULES])
+      .where('subject', 'in', [...subjects])
+      .where('first_seen', '<', range.until)
+      .where('last_seen', '>=', range.since)
+      .orderBy('first_seen')
+      .orderBy('id')
+      .limit(range.limit)
+      .execute();
+    return rows.map(toAlert);
   }
 
   /** Occurrences per rule, repeats included, as `gatehouse_alerts_total` shows them. */

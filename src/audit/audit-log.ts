@@ -100,6 +100,24 @@ export class AuditLog {
     return (await select.execute()).map(toEntry);
   }
 
+  /** Entries about `targetId` made in [since, until), oldest first, at most `limit` (a timeline's read). */
+  async forTarget(
+    db: Kysely<Schema>,
+    targetId: string,
+    range: { since: number; until: number; limit: number },
+  ): Promise<AuditEntry[]> {
+    const rows = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('target_id', '=', targetId)
+      .where('created_at', '>=', range.since)
+      .where('created_at', '<', range.until)
+      .orderBy('seq')
+      .limit(range.limit)
+      .execute();
+    return rows.map(toEntry);
+  }
+
   /** Walks the whole chain (from the oldest checkpoint after a purge); see `AuditCheckpoints.verify`. */
   verify(db: Kysely<Schema>): Promise<VerifyResult> {
     return this.checkpoints.verify(db);

@@ -10,8 +10,10 @@ import { registerIntegratorCommands } from './integrator-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerPurgeCommand } from './purge-command.ts';
 import { registerReloadCommand } from './reload-command.ts';
+import { registerReportCommand } from './report-command.ts';
 import { registerScanCommand } from './scan-command.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { timelineCommand } from './timeline-command.ts';
 import { registerWebhookCommands } from './webhook-commands.ts';
 
 /** The whole `gatehouse` command tree (built apart from running it, so tests can walk it). */
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
   registerAlertCommands(program);
   registerPurgeCommand(program);
   registerDoctorCommand(program);
-  registerIncidentCommands(program);
+  registerIncidentCommands(program).addCommand(timelineCommand());
+  registerReportCommand(program);
   return program;
 }

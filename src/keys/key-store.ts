@@ -16,7 +16,15 @@ export interface KeyListFilter {
 /** An unrevoked key as an access review reads it, with when its newest secret was issued. */
 export type ReviewedKeyRow = Pick<
   ApiKeyTable,
-  'id' | 'name' | 'owner' | 'environment' | 'scopes_json' | 'expires_at' | 'last_used_at' | 'integrator_id'
+  | 'id'
+  | 'name'
+  | 'owner'
+  | 'environment'
+  | 'scopes_json'
+  | 'expires_at'
+  | 'last_used_at'
+  | 'integrator_id'
+  | 'created_at'
 > & { issued_at: unknown };
 
 /** The SQL of API keys: `api_keys` and `api_key_secrets`. Every method takes the executor to use. */
@@ -55,6 +63,7 @@ export class KeyStore extends CredentialRows<typeof TABLES> {
         'k.expires_at',
         'k.last_used_at',
         'k.integrator_id',
+        'k.created_at',
         (eb) =>
           eb
             .selectFrom('api_key_secrets as s')

@@ -171,6 +171,24 @@ export class SecurityEvents {
     if (query.credentialId !== undefined) select = select.where('credential_id', '=', query.credentialId);
     return pageOf(await select.execute(), query.limit, toSecurityEvent, (row) => row.id);
   }
+
+  /** One credential's events recorded in [since, until), oldest first, at most `limit` (a timeline's read). */
+  async forCredential(
+    credentialId: string,
+    range: { since: number; until: number; limit: number },
+  ): Promise<SecurityEvent[]> {
+    const rows = await this.#db
+      .selectFrom('security_events')
+      .selectAll()
+      .where('credential_id', '=', credentialId)
+      .where('created_at', '>=', range.since)
+      .where('created_at', '<', range.until)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(range.limit)
+      .execute();
+    return rows.map(toSecurityEvent);
+  }
 }
 
 function toSecurityEvent(row: SecurityEventTable): SecurityEvent {

@@ -9,7 +9,7 @@ const TABLES = { table: 'oauth_clients', secrets: 'oauth_client_secrets', owner:
 /** An unrevoked client as an access review reads it, with when its newest secret was issued. */
 export type ReviewedClientRow = Pick<
   OAuthClientTable,
-  'id' | 'name' | 'environment' | 'scopes_json' | 'last_used_at' | 'integrator_id'
+  'id' | 'name' | 'environment' | 'scopes_json' | 'last_used_at' | 'integrator_id' | 'created_at'
 > & { issued_at: unknown };
 
 /** The SQL of OAuth clients: `oauth_clients` and `oauth_client_secrets`. */
@@ -39,6 +39,7 @@ export class ClientStore extends CredentialRows<typeof TABLES> {
         'c.scopes_json',
         'c.last_used_at',
         'c.integrator_id',
+        'c.created_at',
         (eb) =>
           eb
             .selectFrom('oauth_client_secrets as s')

@@ -1,4 +1,4 @@
-import { registerAccessReviewRoute } from '../admin/access-review.ts';
+import { registerAccessReviewRoute } from '../access-review/access-review-routes.ts';
 import type { AdminApp } from '../admin/admin-app.ts';
 import { registerAdminTokenRoutes } from '../admin/admin-token-routes.ts';
 import { registerAlertRoutes } from '../alerts/alert-routes.ts';
@@ -13,6 +13,7 @@ import { registerSecurityEventRoutes } from '../monitor/security-event-routes.ts
 import { registerOAuthRoutes } from '../oauth/client-routes.ts';
 import type { Checklist } from '../ops/checklist.ts';
 import { registerChecklistRoute } from '../ops/checklist-route.ts';
+import { registerTimelineRoutes } from '../timeline/timeline-routes.ts';
 import { registerWebhookRoutes } from '../webhooks/webhooks.ts';
 import type { Services } from './services.ts';
 
@@ -33,6 +34,9 @@ export function registerAdminRoutes(
     keys: services.keys,
     clients: services.oauth.clients,
     integrators: services.integrators,
+    usage: services.usage,
+    adminTokens: services.adminTokens,
+    policy: services.config.alerts,
   });
   registerOAuthRoutes(app, services.oauth);
   registerLeakRoutes(app, services.leaks);
@@ -40,4 +44,5 @@ export function registerAdminRoutes(
   registerGatewayReloadRoute(app, gatewayReloader);
   registerChecklistRoute(app, checklist);
   registerIncidentRoutes(app, { incidents: services.incidents, bulkActions: services.bulkActions });
+  registerTimelineRoutes(app, { timeline: services.timeline });
 }

@@ -22,6 +22,7 @@ import type { Logger } from '../log/logger.ts';
 import { SecurityEvents } from '../monitor/security-events.ts';
 import { createOAuth, type OAuth } from '../oauth/oauth.ts';
 import type { RetentionJob } from '../retention/retention-job.ts';
+import { CredentialTimeline } from '../timeline/credential-timeline.ts';
 import { UsageStore } from '../usage/usage-store.ts';
 import { createIntegratorNotifier } from '../webhooks/integrator-notifier.ts';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.ts';
@@ -68,6 +69,10 @@ export interface Services extends DataPathServices {
   /** Incident records (L7) and the bulk rotations and revocations taken under them or alone (L6). */
   readonly incidents: IncidentService;
   readonly bulkActions: BulkActions;
+  /** Usage records as the admin API reads them (the data path writes them). */
+  readonly usage: UsageStore;
+  /** A credential's timeline (L6): usage, addresses, events, alerts and admin actions. */
+  readonly timeline: CredentialTimeline;
 }
 
 export interface ServicesOptions {
@@ -134,6 +139,14 @@ export async function createServices(
     }),
     incidents,
   });
+  const timeline = new CredentialTimeline({
+    keys: core.keys,
+    clients: core.oauth.clients,
+    usage,
+    securityEvents,
+    alerts: core.alerts,
+    auditEntries: (targetId, range) => audit.forTarget(database.db, targetId, range),
+  });
   return {
     ...core,
     alertSinks,
@@ -141,6 +154,8 @@ export async function createServices(
     retention,
     incidents,
     bulkActions,
+    usage,
+    timeline,
     integrators: new IntegratorService({ db: database.db, audit, changes }),
     webhooks,
     async close() {

@@ -114,16 +114,17 @@ export class UsageStore {
     });
   }
 
-  /** A credential's minutes in [since, until), oldest first. */
-  async minutes(credentialId: string, since: number, until: number): Promise<UsageMinute[]> {
-    const rows = await this.#db
+  /** A credential's minutes in [since, until), oldest first (at most `limit` when given). */
+  async minutes(credentialId: string, since: number, until: number, limit?: number): Promise<UsageMinute[]> {
+    let select = this.#db
       .selectFrom('usage_minutes')
       .selectAll()
       .where('credential_id', '=', credentialId)
       .where('minute', '>=', since)
       .where('minute', '<', until)
-      .orderBy('minute')
-      .execute();
+      .orderBy('minute');
+    if (limit !== undefined) select = select.limit(limit);
+    const rows = await select.execute();
     return rows.map((row) => ({
       minute: Number(row.minute),
       status2xx: Number(row.status_2xx),
@@ -161,4 +162,74 @@ export class UsageStore {
       count: Number(row.request_count),
     }));
   }
+
+  /**
+   * The addresses a credential was used from during [since, until) (first seen before `until`, last
+   * seen at or after `since`), by first use, at most `limit`.
+   */
+  async ipsBetween(
+    credentialId: string,
+    range: { since: number; until: number; limit: number },
+  ): Promise<UsedAddress[]> {
+    const rows = await this.#db
+      .selectFrom('usage_ips')
+      .selectAll()
+      .where('credential_id', '=', credentialId)
+      .where('first_seen', '<', range.until)
+      .where('last_seen', '>=', range.since)
+      .orderBy('first_seen')
+      .orderBy('ip')
+      .limit(range.limit)
+      .execute();
+    return rows.map(toUsedAddress);
+  }
+
+  /**
+   * Per credential: how many addresses it was used from, and its `perCredential` most recent ones
+   * (an access review's column; the count is exact, the list bounded).
+   */
+  async addressSummaries(
+    perCredential: number,
+  ): Promise<Map<string, { count: number; recent: UsedAddress[] }>> {
+    const counts = await this.#db
+      .selectFrom('usage_ips')
+      .select((eb) => ['credential_id', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('credential_id')
+      .execute();
+    const recent = await sql<UsageIpRow & { recency: number | string }>`
+      select * from (
+        select credential_id, ip, first_seen, last_seen, request_count,
+          row_number() over (partition by credential_id order by last_seen desc, ip) as recency
+        from usage_ips
+      ) ranked where recency <= ${perCredential} order by credential_id, recency`.execute(this.#db);
+    const summaries = new Map<string, { count: number; recent: UsedAddress[] }>();
+    for (const row of counts) summaries.set(row.credential_id, { count: Number(row.n), recent: [] });
+    for (const row of recent.rows) summaries.get(row.credential_id)?.recent.push(toUsedAddress(row));
+    return summaries;
+  }
+}
+
+/** An address a credential was used from. */
+export interface UsedAddress {
+  readonly ip: string;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly count: number;
+}
+
+interface UsageIpRow {
+  credential_id: string;
+  ip: string;
+  first_seen: number | string;
+  last_seen: number | string;
+  request_count: number | string;
+}
+
+function toUsedAddress(row: UsageIpRow): UsedAddress {
+  return {
+    ip: row.ip,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    count: Number(row.request_count),
+  };
 }

@@ -87,5 +87,33 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       assert.deepEqual(raised.map((a) => a.rule).sort(), ['error_rate', 'new_ip', 'volume_spike']);
       assert.ok(raised.every((a) => a.subject === 'credential:cred-2'));
     });
+
+    it('a timeline reads the addresses used in a period, and an access review counts every address and lists the newest', async () => {
+      const counter = new UsageCounter('run-review');
+      for (let i = 0; i < 8; i++) counter.count('cred-3', `203.0.113.${i}`, 200, T0 + i * MINUTE);
+      counter.count('cred-4', '2001:db8::4', 200, T0);
+      await store.apply(counter.take(), T0 + 10 * MINUTE);
+      const during = await store.ipsBetween('cred-3', {
+        since: T0 + 2 * MINUTE,
+        until: T0 + 5 * MINUTE,
+        limit: 2,
+      });
+      assert.deepEqual(
+        during.map((address) => address.ip),
+        ['203.0.113.2', '203.0.113.3'],
+      );
+      const summaries = await store.addressSummaries(3);
+      assert.deepEqual(summaries.get('cred-3'), {
+        count: 8,
+        recent: [7, 6, 5].map((i) => ({
+          ip: `203.0.113.${i}`,
+          firstSeen: T0 + i * MINUTE,
+          lastSeen: T0 + i * MINUTE,
+          count: 1,
+        })),
+      });
+      assert.equal(summaries.get('cred-4')?.count, 1);
+      assert.equal(summaries.get('cred-unknown'), undefined);
+    });
   });
 }
