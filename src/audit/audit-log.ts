@@ -103,6 +103,16 @@ export class AuditLog implements ChainLinker {
       rows.push({ ...row, hash });
       head = { seq: row.seq, hash };
     }
+    if (this.#dialect === 'postgres' && rows.length <= INSERT_CHUNK) {
+      // One round trip for both writes (a data-modifying CTE; SQLite has none).
+      await trx
+        .with('linked', (db) => db.insertInto('audit_log').values(rows))
+        .updateTable('audit_head')
+        .set(head)
+        .where('id', '=', 1)
+        .execute();
+      return;
+    }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK)
       await trx
         .insertInto('audit_log')
