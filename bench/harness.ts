@@ -62,3 +62,75 @@ export function cpuOf(child: ChildProcess): Promise<number> {
     child.send('cpu');
   });
 }
+
+/** Runs `operation` from `concurrency` callers at once for `durationMs`; the rate of all of them together. */
+export async function measureConcurrent(
+  name: string,
+  operation: () => Promise<unknown>,
+  options: { durationMs: number; concurrency: number },
+): Promise<Measurement> {
+  const start = performance.now();
+  let operations = 0;
+  const caller = async () => {
+    while (performance.now() - start < options.durationMs) {
+      await operation();
+      operations++;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, caller));
+  return { name, opsPerSecond: (operations / (performance.now() - start)) * 1000, operations };
+}
+
+/** One side of an ABBA comparison: a label and how to measure it once. */
+export interface Side {
+  readonly label: string;
+  readonly run: () => Promise<Measurement>;
+}
+
+/**
+ * `rounds` rounds of the baseline `a` and the candidate `b`, alternating which goes first (ABBA),
+ * so the machine's drift in speed falls on both sides alike; each round's ratio is b / a.
+ */
+export async function abbaRounds(
+  a: Side,
+  b: Side,
+  rounds: number,
+): Promise<{ ratios: number[]; a: number[]; b: number[] }> {
+  const out = { ratios: [] as number[], a: [] as number[], b: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [a, b] : [b, a];
+    const got = new Map<Side, Measurement>();
+    for (const side of order) got.set(side, await side.run());
+    const rateA = (got.get(a) as Measurement).opsPerSecond;
+    const rateB = (got.get(b) as Measurement).opsPerSecond;
+    out.a.push(rateA);
+    out.b.push(rateB);
+    out.ratios.push(rateB / rateA);
+  }
+  return out;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Prints an ABBA comparison: each side's median rate, the median ratio and its range over the rounds. */
+export function printRounds(
+  title: string,
+  a: string,
+  b: string,
+  result: { ratios: number[]; a: number[]; b: number[] },
+): number {
+  const ratio = Number(median(result.ratios).toFixed(3));
+  const width = Math.max(a.length, b.length);
+  console.log(`\n${title} (${result.ratios.length} ABBA rounds, medians)`);
+  console.log(`  ${a.padEnd(width)}  ${formatRate(median(result.a)).padStart(8)}/s  baseline`);
+  console.log(
+    `  ${b.padEnd(width)}  ${formatRate(median(result.b)).padStart(8)}/s  ${ratio.toFixed(3)} × baseline (rounds ${Math.min(...result.ratios).toFixed(3)}–${Math.max(...result.ratios).toFixed(3)})`,
+  );
+  return ratio;
+}

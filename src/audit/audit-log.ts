@@ -11,6 +11,7 @@ import { lockAuditHead } from './audit-head.ts';
 import { deleteThroughCheckpoint, type PurgeOutcome } from './audit-purge.ts';
 import type { AuditLogTable } from './audit-schema.ts';
 import { AuditSigningKey } from './audit-signing-key.ts';
+import { type ChainLinker, pendingAppendsOf, type UnlinkedEntry } from './change-groups.ts';
 import { PURGE_ACTION } from './checkpoint-format.ts';
 
 export type { Actor, AuditContext } from './audit-context.ts';
@@ -37,9 +38,11 @@ export interface ListAuditQuery {
 }
 
 const SECRET_FIELD = /(^|_)(key|secret|token|password|hash|sealed)$/i;
+/** Rows per INSERT when a group links many entries (well under both databases' parameter limits). */
+const INSERT_CHUNK = 500;
 
 /** The hash-chained, append-only audit trail (L3). */
-export class AuditLog {
+export class AuditLog implements ChainLinker {
   readonly #dialect: DialectName;
   readonly #chainKey: KeyObject;
   /** The Ed25519 key checkpoints are signed with. */
@@ -55,10 +58,6 @@ export class AuditLog {
   }
 
   /**
-   * Appends one entry. Call it inside the transaction that makes the change, so the change and its
-   * record commit together. The head row lock serialises appends across instances on PostgreSQL.
-   */
-  /**
    * Takes the chain's lock inside `trx` now, ahead of the append, for a change whose checks must
    * not race another audited change (revoking an owner token while counting the owners left).
    */
@@ -66,10 +65,15 @@ export class AuditLog {
     await lockAuditHead(trx, this.#dialect);
   }
 
+  /**
+   * Appends one entry. Call it inside the transaction that makes the change, so the change and its
+   * record commit together. Inside a `changeTransaction` the entry is linked to the chain just
+   * before that transaction commits, with the other changes committed alongside (group commit);
+   * in any other transaction it is linked at once. Either way the head row lock serialises
+   * appends across instances on PostgreSQL.
+   */
   async append(trx: Kysely<Schema>, input: AuditInput, now = Date.now()): Promise<void> {
-    const head = await lockAuditHead(trx, this.#dialect);
-    const row: Omit<AuditLogTable, 'hash'> = {
-      seq: head.seq + 1,
+    const entry: UnlinkedEntry = {
       id: uuid7(now),
       created_at: now,
       actor_type: input.actor.type,
@@ -82,14 +86,39 @@ export class AuditLog {
       after_json: input.after === undefined ? null : JSON.stringify(withoutSecrets(input.after)),
       ip: input.ip ?? null,
       request_id: input.requestId ?? null,
-      prev_hash: head.hash,
     };
-    const hash = linkHash(this.#chainKey, row);
-    await trx
-      .insertInto('audit_log')
-      .values({ ...row, hash })
-      .execute();
-    await trx.updateTable('audit_head').set({ seq: row.seq, hash }).where('id', '=', 1).execute();
+    const pending = pendingAppendsOf(trx);
+    if (pending) pending.push({ linker: this, entry });
+    else await this.linkEntries(trx, [entry]);
+  }
+
+  /** Gives `entries` the next places in the chain, in order, under the head lock; moves the head once. */
+  async linkEntries(trx: Kysely<Schema>, entries: readonly UnlinkedEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    let head = await lockAuditHead(trx, this.#dialect);
+    const rows: AuditLogTable[] = [];
+    for (const entry of entries) {
+      const row = { seq: head.seq + 1, ...entry, prev_hash: head.hash };
+      const hash = linkHash(this.#chainKey, row);
+      rows.push({ ...row, hash });
+      head = { seq: row.seq, hash };
+    }
+    if (this.#dialect === 'postgres' && rows.length <= INSERT_CHUNK) {
+      // One round trip for both writes (a data-modifying CTE; SQLite has none).
+      await trx
+        .with('linked', (db) => db.insertInto('audit_log').values(rows))
+        .updateTable('audit_head')
+        .set(head)
+        .where('id', '=', 1)
+        .execute();
+      return;
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+      await trx
+        .insertInto('audit_log')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    await trx.updateTable('audit_head').set(head).where('id', '=', 1).execute();
   }
 
   async list(db: Kysely<Schema>, query: ListAuditQuery): Promise<AuditEntry[]> {
