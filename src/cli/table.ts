@@ -1,3 +1,5 @@
+import { printable } from './printable.ts';
+
 /** Renders rows as a plain-text table with a header, for people; `--json` is for scripts. */
 export function formatTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
   if (rows.length === 0) return '(none)';
@@ -21,7 +23,12 @@ export function formatRecord(record: Record<string, unknown>): string {
     .join('\n');
 }
 
+/** A value as a cell: stored text goes through `printable`, so no name can drive the terminal. */
 function display(value: unknown): string {
+  return printable(cellOf(value));
+}
+
+function cellOf(value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (Array.isArray(value))
     return value.length === 0
