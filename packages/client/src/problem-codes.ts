@@ -44,6 +44,8 @@ export const PROBLEM_CODES = [
   'endpoint_disabled',
   'event_type_exists',
   'last_owner',
+  'incident_closed',
+  'bulk_action_conflict',
   'audit_chain_broken',
   'idempotency_request_in_progress',
   'report_replayed',
