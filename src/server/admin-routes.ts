@@ -3,6 +3,7 @@ import type { AdminApp } from '../admin/admin-app.ts';
 import { registerAdminTokenRoutes } from '../admin/admin-token-routes.ts';
 import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
+import { registerConsole } from '../console/console-app.ts';
 import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
 import { registerGatewayReloadRoute } from '../gateway/reload-route.ts';
 import { registerIntegratorRoutes } from '../integrators/integrator-routes.ts';
@@ -34,4 +35,5 @@ export function registerAdminRoutes(
   registerLeakRoutes(app, services.leaks);
   registerWebhookRoutes(app, { webhooks: services.webhooks });
   registerGatewayReloadRoute(app, gatewayReloader);
+  registerConsole(app, { ...services, config: services.config.console, pepper: services.config.pepper });
 }

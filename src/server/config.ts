@@ -2,6 +2,7 @@ import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
 import { type AuditConfig, readAuditConfig } from '../audit/audit-config.ts';
 import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
 import type { Env } from '../config/env-reader.ts';
+import { type ConsoleConfig, readConsoleConfig } from '../console/console-config.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
 import { type LeakConfig, readLeakConfig } from '../leaks/leak-config.ts';
 import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
@@ -24,6 +25,8 @@ export interface FeatureConfig {
   readonly audit: AuditConfig;
   /** How long each data class is kept, and how often the purge runs (`GATEHOUSE_RETENTION_*`). */
   readonly retention: RetentionConfig;
+  /** Console sessions' idle timeout and absolute lifetime (`GATEHOUSE_CONSOLE_*`). */
+  readonly console: ConsoleConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -38,6 +41,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   leaks: (read, { cwd }) => Object.freeze(readLeakConfig(read, cwd)),
   audit: (read) => Object.freeze(readAuditConfig(read)),
   retention: (read) => Object.freeze(readRetentionConfig(read)),
+  console: (read) => Object.freeze(readConsoleConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
 import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditCheckpointsMigration, auditMigration } from '../audit/audit-schema.ts';
+import { consoleMigration } from '../console/console-schema.ts';
 import { changeGenerationMigration } from '../events/change-generation.ts';
 import { INTEGRATOR_CACHED_COLUMNS, integratorsMigration } from '../integrators/integrator-schema.ts';
 import { KEY_CACHED_COLUMNS, keysMigration } from '../keys/key-schema.ts';
@@ -37,4 +38,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
     ...INTEGRATOR_CACHED_COLUMNS,
   }),
   '0013_retention_indexes': retentionMigration,
+  '0015_console': consoleMigration,
 });
