@@ -108,7 +108,7 @@ describe('console security over HTTPS', () => {
       assert.equal(response.headers['x-frame-options'], 'DENY', path);
       assert.equal(response.headers['x-content-type-options'], 'nosniff', path);
       assert.equal(response.headers['cache-control'], 'no-store', path);
-      assert.equal(response.headers['referrer-policy'], 'no-referrer', path);
+      assert.equal(response.headers['referrer-policy'], 'same-origin', path);
       assert.doesNotMatch(response.text, /<script(?![^>]*\ssrc=)[^>]*>/, `${path} has an inline script`);
       assert.doesNotMatch(
         response.text,
@@ -294,7 +294,7 @@ describe('console security over HTTPS', () => {
   });
 });
 
-describe('console sessions expire', () => {
+describe('console sessions expire, and the verify button names a broken link', () => {
   let server: TestServer;
 
   before(async () => {
@@ -326,6 +326,22 @@ describe('console sessions expire', () => {
       what: 'the session to end',
     });
     assert.ok(Date.now() - started >= 2900, 'not before its lifetime');
+    await user.close();
+  });
+
+  it('the audit verify page names the first broken link of an edited chain', async () => {
+    const user = consoleClient(server);
+    await user.signIn(server.ownerToken);
+    assert.match((await user.get('/console/audit/verify')).text, /The audit chain verifies/);
+    await server.gatehouse.services.database.db
+      .updateTable('audit_log')
+      .set({ actor_name: 'mallory' })
+      .where('seq', '=', 2)
+      .execute();
+    const broken = await user.get('/console/audit/verify');
+    assert.equal(broken.status, 200);
+    assert.match(broken.text, /The audit chain is broken/);
+    assert.match(broken.text, /First broken link: entry <strong>2<\/strong>.*changed after it was written/s);
     await user.close();
   });
 });
