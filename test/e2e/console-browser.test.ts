@@ -23,6 +23,10 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { type RecordingUpstream, startRecordingUpstream } from '../support/upstream.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
+// Code given to page.evaluate runs in the page; tsconfig has no DOM library, so its globals are declared here.
+// biome-ignore lint/suspicious/noExplicitAny: the page's document, typed by the browser, not by this file
+declare const document: any;
+
 const GATEWAY_FILE = `
 routes:
   - method: GET
@@ -105,7 +109,12 @@ describe('the console in Chromium', { skip: skipWithoutChromium }, () => {
     assert.ok(!(await page.title()).includes(secret), 'nor in the title');
     await page.getByRole('button', { name: 'Copy secret' }).click();
     await page.getByText('Copied.').waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    assert.equal(
+      await page.evaluate(() =>
+        (navigator as unknown as { clipboard: { readText(): Promise<string> } }).clipboard.readText(),
+      ),
+      secret,
+    );
     await screenshot(page, 'key-created');
     assert.equal(await gatewayStatus(secret), 200, 'the new key works on the gateway');
 
@@ -283,7 +292,7 @@ describe('the console in Chromium', { skip: skipWithoutChromium }, () => {
       const form = document.createElement('form');
       form.method = 'post';
       form.action = '/console/integrators';
-      for (const source of document.querySelectorAll<HTMLInputElement>('.sign-out input[type=hidden]'))
+      for (const source of document.querySelectorAll('.sign-out input[type=hidden]'))
         form.append(source.cloneNode());
       const name = Object.assign(document.createElement('input'), {
         name: 'name',

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ARTIFACTS_DIR } from './artifacts.ts';
 
+// Code given to page.evaluate runs in the page; tsconfig has no DOM library, so its globals are declared here.
+// biome-ignore lint/suspicious/noExplicitAny: the page's document, typed by the browser, not by this file
+declare const document: any;
+
 export const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_SKIP = `${CHROMIUM} is not installed (apt-get install chromium)`;
 /** In CI a missing browser fails the tests; elsewhere they are skipped with this message. */
