@@ -148,6 +148,21 @@ export class AdminTokenService {
   }
 
   /**
+   * The admin a token id stands for while that token is valid, or undefined once it is revoked or
+   * expired: console sessions hold the id, never the token, and check it on every request.
+   */
+  async activeById(id: string, now = Date.now()): Promise<AuthenticatedAdmin | undefined> {
+    const row = await this.#deps.db
+      .selectFrom('admin_tokens')
+      .select(['id', 'name', 'role', 'revoked_at', 'expires_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now))
+      return undefined;
+    return { tokenId: row.id, name: row.name, role: row.role as AdminRole };
+  }
+
+  /**
    * The id of the admin token with this secret, whatever its state, or undefined: to name an
    * exposed token in a security event. Unlike `authenticate`, it does not count as a use.
    */

@@ -121,6 +121,12 @@ export const PROBLEM_CODES = Object.freeze({
     'The admin token’s role does not allow this action',
     ADMIN,
   ),
+  csrf_refused: entry(
+    403,
+    'CSRF refused',
+    'A console form from another origin, or without this session’s CSRF token',
+    ADMIN,
+  ),
   ip_not_allowed: entry(403, 'IP not allowed', 'The credential may not be used from this address', GATEWAY),
   self_rotation_not_supported: entry(
     403,
@@ -177,6 +183,12 @@ export const PROBLEM_CODES = Object.freeze({
     ADMIN,
   ),
   event_type_exists: entry(409, 'Event type exists', 'An event type of this name exists already', ADMIN),
+  form_already_submitted: entry(
+    409,
+    'Form already submitted',
+    'This console form was sent before; it acted once and is not acted on again',
+    ADMIN,
+  ),
   last_owner: entry(409, 'Last owner', 'The last active owner token cannot be revoked', ADMIN),
   incident_closed: entry(
     409,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AuditContext, AuditLog } from '../audit/audit-log.ts';
 import { applyAuditedChange, updateVersioned } from '../audit/audited-change.ts';
 import { changeTransaction } from '../audit/change-transaction.ts';
@@ -57,13 +57,23 @@ export class IntegratorService {
     return toIntegrator(row);
   }
 
-  async list(limit: number, cursor: string | undefined): Promise<Page<Integrator>> {
+  /** Newest first; `search` keeps those whose name or email contains it (any case). */
+  async list(limit: number, cursor: string | undefined, search?: string): Promise<Page<Integrator>> {
     let query = this.#deps.db
       .selectFrom('integrators')
       .selectAll()
       .orderBy('id', 'desc')
       .limit(limit + 1);
     if (cursor !== undefined) query = query.where('id', '<', decodeCursor<string>(cursor, 'string'));
+    if (search !== undefined && search !== '') {
+      const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+          sql<boolean>`lower(coalesce(${eb.ref('email')}, '')) like ${pattern} escape '\\'`,
+        ]),
+      );
+    }
     return pageOf(await query.execute(), limit, toIntegrator, (row) => row.id);
   }
 

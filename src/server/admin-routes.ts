@@ -3,6 +3,7 @@ import type { AdminApp } from '../admin/admin-app.ts';
 import { registerAdminTokenRoutes } from '../admin/admin-token-routes.ts';
 import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
+import { registerConsole } from '../console/console-app.ts';
 import type { GatewayReloader } from '../gateway/gateway-reloader.ts';
 import { registerGatewayReloadRoute } from '../gateway/reload-route.ts';
 import { registerIncidentRoutes } from '../incidents/incident-routes.ts';
@@ -45,4 +46,10 @@ export function registerAdminRoutes(
   registerChecklistRoute(app, checklist);
   registerIncidentRoutes(app, { incidents: services.incidents, bulkActions: services.bulkActions });
   registerTimelineRoutes(app, { timeline: services.timeline });
+  registerConsole(app, {
+    ...services,
+    config: services.config.console,
+    pepper: services.config.pepper,
+    checklist: () => checklist.run(),
+  });
 }

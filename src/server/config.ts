@@ -2,6 +2,7 @@ import { type AlertConfig, readAlertConfig } from '../alerts/alert-config.ts';
 import { type AuditConfig, readAuditConfig } from '../audit/audit-config.ts';
 import { type BaseConfig, loadConfigWith, type SectionReaders } from '../config/config.ts';
 import type { Env } from '../config/env-reader.ts';
+import { type ConsoleConfig, readConsoleConfig } from '../console/console-config.ts';
 import { type GatewayConfig, readGatewayConfig } from '../gateway/gateway-config.ts';
 import { type LeakConfig, readLeakConfig } from '../leaks/leak-config.ts';
 import { type OAuthConfig, readOAuthConfig } from '../oauth/oauth-config.ts';
@@ -27,6 +28,8 @@ export interface FeatureConfig {
   readonly retention: RetentionConfig;
   /** What `doctor` is told about the deployment (`GATEHOUSE_INSTANCES`). */
   readonly ops: OpsConfig;
+  /** Console sessions' idle timeout and absolute lifetime (`GATEHOUSE_CONSOLE_*`). */
+  readonly console: ConsoleConfig;
 }
 
 /** Everything Gatehouse reads from its environment, validated once at start. */
@@ -42,6 +45,7 @@ const READERS: SectionReaders<FeatureConfig> = {
   audit: (read) => Object.freeze(readAuditConfig(read)),
   retention: (read) => Object.freeze(readRetentionConfig(read)),
   ops: (read) => Object.freeze(readOpsConfig(read)),
+  console: (read) => Object.freeze(readConsoleConfig(read)),
 };
 
 /** Reads and validates the environment; throws a `ConfigError` naming every bad variable. */

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { adminMigration } from '../admin/admin-schema.ts';
 import { alertsMigration } from '../alerts/alert-schema.ts';
 import { auditCheckpointsMigration, auditMigration } from '../audit/audit-schema.ts';
+import { consoleMigration } from '../console/console-schema.ts';
 import { changeGenerationMigration } from '../events/change-generation.ts';
 import { incidentsMigration } from '../incidents/incident-schema.ts';
 import { INTEGRATOR_CACHED_COLUMNS, integratorsMigration } from '../integrators/integrator-schema.ts';
@@ -39,4 +40,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   }),
   '0013_retention_indexes': retentionMigration,
   '0014_incidents': incidentsMigration,
+  '0015_console': consoleMigration,
 });

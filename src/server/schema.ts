@@ -1,6 +1,7 @@
 import type { AdminTables } from '../admin/admin-schema.ts';
 import type { AlertTables } from '../alerts/alert-schema.ts';
 import type { AuditTables } from '../audit/audit-schema.ts';
+import type { ConsoleTables } from '../console/console-schema.ts';
 import type { ChangeGenerationTables } from '../events/change-generation.ts';
 import type { IncidentTables } from '../incidents/incident-schema.ts';
 import type { IntegratorTables } from '../integrators/integrator-schema.ts';
@@ -26,5 +27,6 @@ declare module '../db/schema.ts' {
       UsageTables,
       LeakTables,
       ChangeGenerationTables,
-      IncidentTables {}
+      IncidentTables,
+      ConsoleTables {}
 }
