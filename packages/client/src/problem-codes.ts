@@ -46,6 +46,8 @@ export const PROBLEM_CODES = [
   'last_owner',
   'incident_closed',
   'bulk_action_conflict',
+  'csrf_refused',
+  'form_already_submitted',
   'audit_chain_broken',
   'idempotency_request_in_progress',
   'report_replayed',
