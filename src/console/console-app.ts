@@ -11,6 +11,7 @@ import { ApiError } from '../http/api-error.ts';
 import type { IntegratorService } from '../integrators/integrator-service.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
+import type { ClientService } from '../oauth/client-service.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
 import { registerAlertPages } from './alerts-page.ts';
 import { registerAuditPages } from './audit-page.ts';
@@ -22,6 +23,7 @@ import { ConsoleSessions } from './console-sessions.ts';
 import { renderConsoleError, renderConsoleNotFound } from './error-page.ts';
 import { registerIntegratorPages } from './integrators-page.ts';
 import { registerKeyPages } from './keys-page.ts';
+import { registerOAuthClientPages } from './oauth-clients-page.ts';
 import { registerSignInPages } from './sign-in-page.ts';
 import { SubmittedForms } from './submitted-forms.ts';
 import { registerWebhookPages } from './webhooks-page.ts';
@@ -37,6 +39,7 @@ export interface ConsoleDeps {
   readonly securityEvents: SecurityEvents;
   readonly integrators: IntegratorService;
   readonly keys: KeyService;
+  readonly oauth: { readonly clients: ClientService };
   readonly webhooks: Webhooks;
   readonly alerts: AlertService;
   /** The deployment checklist (`doctor`); the page says it is not available while this is absent. */
@@ -168,6 +171,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       registerSignInPages(scope, { sessions, ...deps });
       registerIntegratorPages(scope, deps);
       registerKeyPages(scope, deps);
+      registerOAuthClientPages(scope, deps);
       registerAuditPages(scope, deps);
       registerWebhookPages(scope, deps);
       registerAlertPages(scope, deps);
