@@ -21,6 +21,7 @@ import type { ConsoleConfig } from './console-config.ts';
 import { assertSameOrigin, expiredCookie, formOf, parseForm, sessionCookieOf } from './console-request.ts';
 import { ConsoleSessions } from './console-sessions.ts';
 import { renderConsoleError, renderConsoleNotFound } from './error-page.ts';
+import { registerEventTypePages } from './event-types-page.ts';
 import { registerIntegratorPages } from './integrators-page.ts';
 import { registerKeyPages } from './keys-page.ts';
 import { registerOAuthClientPages } from './oauth-clients-page.ts';
@@ -174,6 +175,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       registerOAuthClientPages(scope, deps);
       registerAuditPages(scope, deps);
       registerWebhookPages(scope, deps);
+      registerEventTypePages(scope, deps);
       registerAlertPages(scope, deps);
       registerChecklistPage(scope, deps);
     },

@@ -10,6 +10,7 @@ const NAV: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/console/keys', label: 'API keys' },
   { href: '/console/oauth-clients', label: 'OAuth clients' },
   { href: '/console/webhooks', label: 'Webhooks' },
+  { href: '/console/event-types', label: 'Event types' },
   { href: '/console/audit', label: 'Audit log' },
   { href: '/console/alerts', label: 'Alerts' },
   { href: '/console/checklist', label: 'Checklist' },
@@ -109,6 +110,7 @@ const NOTICES: Readonly<Record<string, string>> = {
   integrator_enabled: 'The integrator was enabled.',
   key_revoked: 'The key was revoked: the next request with it fails.',
   oauth_client_revoked: 'The client was revoked: it gets no new tokens, and the ones it holds are refused.',
+  event_type_created: 'The event type was added to the catalog.',
   delivery_replayed: 'The delivery was queued again.',
   alert_acknowledged: 'The alert was acknowledged.',
 };

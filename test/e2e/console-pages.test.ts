@@ -158,6 +158,46 @@ describe('the console’s OAuth clients, event types and access review in Chromi
     await see('oauth-clients');
   });
 
+  it('lists the event catalog and declares an event type with its schema; a schema that is not JSON is named', async () => {
+    await page.getByRole('link', { name: 'Event types' }).click();
+    await page.waitForURL('**/console/event-types');
+    await see('event-types');
+    await page.getByLabel(/^Name \(dotted/).fill('invoice.paid');
+    await page.getByLabel(/^Description/).fill('An invoice was paid in full');
+    await page.getByLabel(/^JSON Schema/).fill('{ "type": "object", "required": ["invoice_id"');
+    await page.getByRole('button', { name: 'Create event type' }).click();
+    await page.waitForLoadState('load');
+    const problem = await page.locator('.problem').innerText();
+    assert.match(problem, /schema is not valid JSON/);
+    assert.match(problem, /request id \S+/);
+    await see('event-type-invalid');
+
+    await page.goto(`${server.adminUrl}/console/event-types`);
+    await page.getByLabel(/^Name \(dotted/).fill('invoice.paid');
+    await page.getByLabel(/^Description/).fill('An invoice was paid in full');
+    await page
+      .getByLabel(/^JSON Schema/)
+      .fill(
+        '{ "type": "object", "required": ["invoice_id"], "properties": { "invoice_id": { "type": "string" } } }',
+      );
+    await page.getByRole('button', { name: 'Create event type' }).click();
+    await page.waitForURL(/notice=event_type_created$/);
+    const row = page.locator('tr', { hasText: 'invoice.paid' });
+    assert.match(await row.innerText(), /invoice\.paid\s+An invoice was paid in full\s+1\s+\d{4}-/);
+    await row.getByText('Schema of invoice.paid').click();
+    assert.match(await row.locator('pre').innerText(), /"invoice_id"/);
+    await see('event-types-created');
+    const published = await server.admin('POST', '/admin/v1/events', {
+      body: { type: 'invoice.paid', integrator_id: integratorId, environment: 'sandbox', data: {} },
+    });
+    assert.equal(published.status, 400, 'the schema declared in the console applies to publishing');
+
+    await page.getByLabel(/^Name \(dotted/).fill('invoice.paid');
+    await page.getByRole('button', { name: 'Create event type' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('.problem').innerText(), /exists already[\s\S]*name[\s\S]*is taken/);
+  });
+
   it('an auditor sees no mutation control, and forged create, rotate and revoke forms are refused', async () => {
     const created = await server.admin('POST', '/admin/v1/admin-tokens', {
       body: { name: 'auditor of the pages', role: 'auditor' },
@@ -180,6 +220,9 @@ describe('the console’s OAuth clients, event types and access review in Chromi
     await auditor.goto(`${server.adminUrl}/console/oauth-clients/${live.json.id}`);
     assert.equal(await auditor.locator('form[method=post]:not(.sign-out)').count(), 0);
     await screenshot(auditor, 'oauth-client-auditor');
+    await auditor.goto(`${server.adminUrl}/console/event-types`);
+    assert.equal(await auditor.locator('form[method=post]:not(.sign-out)').count(), 0);
+    assert.equal(await auditor.locator('tbody tr', { hasText: 'invoice.paid' }).count(), 1);
     await auditorContext.close();
 
     const forger = consoleClient(server);
@@ -189,6 +232,7 @@ describe('the console’s OAuth clients, event types and access review in Chromi
         ['/console/oauth-clients', { integrator_id: integratorId, name: 'forged', environment: 'sandbox' }],
         [`/console/oauth-clients/${live.json.id}/rotate`, { overlap_seconds: '0' }],
         [`/console/oauth-clients/${live.json.id}/revoke`, {}],
+        ['/console/event-types', { name: 'forged.type', schema: '{}' }],
       ] as const) {
         const refused = await forger.submit(path, fields);
         assert.equal(refused.status, 403, `${path}: ${refused.text}`);
@@ -203,6 +247,8 @@ describe('the console’s OAuth clients, event types and access review in Chromi
     assert.equal(after.json.secrets.length, 1, 'no rotation happened');
     const listed = await server.admin('GET', `/admin/v1/clients?integrator_id=${integratorId}`);
     assert.ok(!listed.json.data.some((c: { name: string }) => c.name === 'forged'));
+    const types = await server.admin('GET', '/admin/v1/event-types?name=forged.type');
+    assert.equal(types.json.data.length, 0);
   });
 
   it('has no serious or critical accessibility violation on any new page', async () => {
