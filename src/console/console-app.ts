@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { AccessReviewReport } from '../access-review/access-review.ts';
 import { roleAllows } from '../admin/admin-token.ts';
 import type { AdminTokenService } from '../admin/admin-token-service.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
@@ -13,6 +14,7 @@ import type { KeyService } from '../keys/key-service.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import type { ClientService } from '../oauth/client-service.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
+import { registerAccessReviewPages } from './access-review-page.ts';
 import { registerAlertPages } from './alerts-page.ts';
 import { registerAuditPages } from './audit-page.ts';
 import type { ChecklistReport } from './checklist-page.ts';
@@ -43,6 +45,8 @@ export interface ConsoleDeps {
   readonly oauth: { readonly clients: ClientService };
   readonly webhooks: Webhooks;
   readonly alerts: AlertService;
+  /** The access review (K9): the same report as `GET /admin/v1/reports/access-review`. */
+  readonly accessReview: () => Promise<AccessReviewReport>;
   /** The deployment checklist (`doctor`); the page says it is not available while this is absent. */
   readonly checklist?: (() => Promise<ChecklistReport>) | undefined;
 }
@@ -178,6 +182,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       registerEventTypePages(scope, deps);
       registerAlertPages(scope, deps);
       registerChecklistPage(scope, deps);
+      registerAccessReviewPages(scope, deps);
     },
     { prefix: '/console' },
   );

@@ -14,6 +14,7 @@ const NAV: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/console/audit', label: 'Audit log' },
   { href: '/console/alerts', label: 'Alerts' },
   { href: '/console/checklist', label: 'Checklist' },
+  { href: '/console/access-review', label: 'Access review' },
 ];
 
 export interface PageOptions {

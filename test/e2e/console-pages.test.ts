@@ -6,8 +6,10 @@
  * refused. Every page is screenshotted and checked with axe-core.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ACCESS_CSV_COLUMNS } from '../../src/access-review/access-csv.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import {
   CHROMIUM_SKIP,
@@ -19,6 +21,7 @@ import {
   spkiPinOf,
 } from '../support/console-browser.ts';
 import { consoleClient } from '../support/console-client.ts';
+import { parseCsv } from '../support/rfc4180.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 describe('the console’s OAuth clients, event types and access review in Chromium', {
@@ -223,6 +226,8 @@ describe('the console’s OAuth clients, event types and access review in Chromi
     await auditor.goto(`${server.adminUrl}/console/event-types`);
     assert.equal(await auditor.locator('form[method=post]:not(.sign-out)').count(), 0);
     assert.equal(await auditor.locator('tbody tr', { hasText: 'invoice.paid' }).count(), 1);
+    await auditor.goto(`${server.adminUrl}/console/access-review`);
+    assert.match(await auditor.locator('h1').innerText(), /Access review/, 'an auditor reads the review');
     await auditorContext.close();
 
     const forger = consoleClient(server);
@@ -249,6 +254,53 @@ describe('the console’s OAuth clients, event types and access review in Chromi
     assert.ok(!listed.json.data.some((c: { name: string }) => c.name === 'forged'));
     const types = await server.admin('GET', '/admin/v1/event-types?name=forged.type');
     assert.equal(types.json.data.length, 0);
+  });
+
+  it('shows the access review as a table and downloads it as the CLI’s CSV', async () => {
+    await page.getByRole('link', { name: 'Access review' }).click();
+    await page.waitForURL('**/console/access-review');
+    const credentials = await page.locator('table').first().innerText();
+    assert.match(credentials, /still live\s+OAuth client\s+Acme Corp\s+sandbox/);
+    assert.doesNotMatch(credentials, /reporting job/, 'a revoked client can no longer be used');
+    assert.match(await page.locator('table').nth(1).innerText(), /auditor of the pages\s+auditor/);
+    await see('access-review');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download as CSV' }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^gatehouse-access-review-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const [header, ...records] = parseCsv(csv) as [string[], ...string[][]];
+    assert.deepEqual(header, [...ACCESS_CSV_COLUMNS]);
+    const rows = records.map((record) => Object.fromEntries(header.map((column, i) => [column, record[i]])));
+    const report = (await server.admin('GET', '/admin/v1/reports/access-review')).json;
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      [...report.data, ...report.admin_tokens].map((entry: { id: string }) => entry.id),
+      'one row per credential, then one per admin token, as the API reports them',
+    );
+    const live = rows.find((row) => row.name === 'still live');
+    assert.equal(live?.credential_type, 'oauth_client');
+    assert.equal(live?.integrator_name, 'Acme Corp');
+    assert.equal(live?.unused, 'false');
+    assert.equal(rows.find((row) => row.name === 'auditor of the pages')?.role, 'auditor');
+
+    const client = consoleClient(server);
+    try {
+      await client.signIn(server.ownerToken);
+      const direct = await client.get('/console/access-review.csv');
+      assert.equal(direct.status, 200);
+      assert.equal(direct.headers['content-type'], 'text/csv; charset=utf-8');
+      assert.match(
+        String(direct.headers['content-disposition']),
+        /^attachment; filename="gatehouse-access-review-/,
+      );
+      assert.equal(direct.headers['cache-control'], 'no-store');
+      assert.deepEqual(parseCsv(direct.text)[0], [...ACCESS_CSV_COLUMNS]);
+    } finally {
+      client.close();
+    }
   });
 
   it('has no serious or critical accessibility violation on any new page', async () => {
