@@ -1,30 +1,8 @@
 import { type Command, Option } from 'commander';
+import { accessReviewCsv } from '../access-review/access-csv.ts';
 import type { AccessReviewReport } from '../access-review/access-review.ts';
-import { toCsv } from './csv.ts';
 import { print, runWithClient, table } from './output.ts';
 import { printable } from './printable.ts';
-
-/** The columns of `gatehouse report access --format csv`, in order (documented in the top README). */
-export const ACCESS_CSV_COLUMNS = [
-  'credential_type',
-  'id',
-  'name',
-  'role',
-  'integrator_id',
-  'integrator_name',
-  'owner',
-  'environment',
-  'scopes',
-  'status',
-  'created_at',
-  'age_days',
-  'rotation_due',
-  'last_used_at',
-  'days_since_last_use',
-  'unused',
-  'ips_seen',
-  'recent_ips',
-] as const;
 
 const CREDENTIAL_COLUMNS = [
   'credential_type',
@@ -58,30 +36,12 @@ export function registerReportCommand(program: Command): void {
       runWithClient(async (client) => {
         const review = await client.call<AccessReviewReport>('GET', '/admin/v1/reports/access-review');
         if (options.format === 'csv' && !options.json) {
-          process.stdout.write(toCsv(ACCESS_CSV_COLUMNS, accessRows(review)));
+          process.stdout.write(accessReviewCsv(review));
           return;
         }
         print(review, { json: options.json || options.format === 'json' }, () => renderAccessReview(review));
       }),
     );
-}
-
-/** One CSV row per credential, then one per admin token (`credential_type` admin_token, with its role). */
-export function accessRows(review: AccessReviewReport): Record<string, unknown>[] {
-  return [
-    ...review.data.map((entry) => ({ ...entry, role: null })),
-    ...review.admin_tokens.map((token) => ({
-      credential_type: 'admin_token',
-      id: token.id,
-      name: token.name,
-      role: token.role,
-      status: token.status,
-      created_at: token.created_at,
-      last_used_at: token.last_used_at,
-      days_since_last_use: token.days_since_last_use,
-      unused: token.unused,
-    })),
-  ];
 }
 
 function renderAccessReview(review: AccessReviewReport): string {

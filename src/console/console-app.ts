@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { AccessReviewReport } from '../access-review/access-review.ts';
 import { roleAllows } from '../admin/admin-token.ts';
 import type { AdminTokenService } from '../admin/admin-token-service.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
@@ -11,7 +12,9 @@ import { ApiError } from '../http/api-error.ts';
 import type { IntegratorService } from '../integrators/integrator-service.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
+import type { ClientService } from '../oauth/client-service.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
+import { registerAccessReviewPages } from './access-review-page.ts';
 import { registerAlertPages } from './alerts-page.ts';
 import { registerAuditPages } from './audit-page.ts';
 import type { ChecklistReport } from './checklist-page.ts';
@@ -20,8 +23,10 @@ import type { ConsoleConfig } from './console-config.ts';
 import { assertSameOrigin, expiredCookie, formOf, parseForm, sessionCookieOf } from './console-request.ts';
 import { ConsoleSessions } from './console-sessions.ts';
 import { renderConsoleError, renderConsoleNotFound } from './error-page.ts';
+import { registerEventTypePages } from './event-types-page.ts';
 import { registerIntegratorPages } from './integrators-page.ts';
 import { registerKeyPages } from './keys-page.ts';
+import { registerOAuthClientPages } from './oauth-clients-page.ts';
 import { registerSignInPages } from './sign-in-page.ts';
 import { SubmittedForms } from './submitted-forms.ts';
 import { registerWebhookPages } from './webhooks-page.ts';
@@ -37,8 +42,11 @@ export interface ConsoleDeps {
   readonly securityEvents: SecurityEvents;
   readonly integrators: IntegratorService;
   readonly keys: KeyService;
+  readonly oauth: { readonly clients: ClientService };
   readonly webhooks: Webhooks;
   readonly alerts: AlertService;
+  /** The access review (K9): the same report as `GET /admin/v1/reports/access-review`. */
+  readonly accessReview: () => Promise<AccessReviewReport>;
   /** The deployment checklist (`doctor`); the page says it is not available while this is absent. */
   readonly checklist?: (() => Promise<ChecklistReport>) | undefined;
 }
@@ -168,10 +176,13 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       registerSignInPages(scope, { sessions, ...deps });
       registerIntegratorPages(scope, deps);
       registerKeyPages(scope, deps);
+      registerOAuthClientPages(scope, deps);
       registerAuditPages(scope, deps);
       registerWebhookPages(scope, deps);
+      registerEventTypePages(scope, deps);
       registerAlertPages(scope, deps);
       registerChecklistPage(scope, deps);
+      registerAccessReviewPages(scope, deps);
     },
     { prefix: '/console' },
   );

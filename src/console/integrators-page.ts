@@ -92,6 +92,7 @@ ${canChange ? statusForm(integrator, session) : ''}
 <h2>API keys</h2>
 ${list.data.length ? keyTable(list.data) : html`<p class="empty">This integrator has no API keys yet.${canChange ? ' Create one below; its secret is shown once.' : ''}</p>`}
 ${nextPageLink(`/console/integrators/${integrator.id}`, list.next_cursor)}
+<p><a href="/console/oauth-clients?integrator_id=${integrator.id}">OAuth clients of ${integrator.name}</a></p>
 ${canChange && integrator.status === 'active' ? keyCreateForm(session, integrator.id) : ''}`,
       }),
     );

@@ -1,8 +1,16 @@
 import type { ApiKey } from '../keys/api-key.ts';
 import type { ConsoleSession } from './console-sessions.ts';
 import { html, type SafeHtml } from './html.ts';
-import { badge, csrfFields, page, when } from './layout.ts';
+import { badge, csrfFields, when } from './layout.ts';
+import { oneTimeSecretView } from './one-time-secret.ts';
 
+/** The overlap windows a rotation (of a key or a client) offers, in seconds: the old secret keeps working this long. */
+export const ROTATION_OVERLAPS: readonly (readonly [seconds: number, label: string])[] = [
+  [3600, '1 hour'],
+  [86_400, '1 day'],
+  [7 * 86_400, '7 days'],
+  [0, 'none: the old secret stops at once'],
+];
 /** Keys as a table: name, environment, status, scopes, last use. */
 export function keyTable(keys: readonly ApiKey[]): SafeHtml {
   return html`<table><caption class="visually-hidden">API keys</caption>
@@ -35,26 +43,20 @@ export function keyCreateForm(session: ConsoleSession, integratorId: string): Sa
 <button type="submit">Create key</button></form></section>`;
 }
 
-/**
- * The one-time view of a new secret: the answer of the POST itself (never a redirect, so the
- * secret is in no URL), not cached; navigating away leaves no copy in any page.
- */
+/** The one-time view of a key's new secret (see `oneTimeSecretView`). */
 export function oneTimeSecretPage(
   session: ConsoleSession,
   key: ApiKey,
   secret: string,
   heading: string,
 ): SafeHtml {
-  return page({
-    title: heading,
+  return oneTimeSecretView({
     session,
+    heading,
     current: '/console/keys',
-    body: html`<div class="secret-box">
-<p><strong>Copy this secret now: it is shown this once and cannot be shown again.</strong> Gatehouse keeps only a keyed hash of it.</p>
-<p><label for="secret">Secret of ${key.name} (${key.environment})</label></p>
-<p><code id="secret" class="secret" tabindex="0">${secret}</code></p>
-<p><button type="button" data-copy="secret">Copy secret</button> <span class="copy-status" role="status" aria-live="polite"></span></p>
-</div>
-<p><a href="/console/keys/${key.id}">I have stored it: show the key</a></p>`,
+    label: `${key.name} (${key.environment})`,
+    secret,
+    next: `/console/keys/${key.id}`,
+    nextLabel: 'key',
   });
 }

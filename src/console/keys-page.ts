@@ -7,7 +7,7 @@ import type { KeyService } from '../keys/key-service.ts';
 import { formOf, listField, textField } from './console-request.ts';
 import { formValidator, idParam, queryParam } from './form-schema.ts';
 import { html } from './html.ts';
-import { keyTable, oneTimeSecretPage, scopeList } from './key-views.ts';
+import { keyTable, oneTimeSecretPage, ROTATION_OVERLAPS, scopeList } from './key-views.ts';
 import { badge, csrfFields, mayChange, nextPageLink, noticeOf, page, sendPage, when } from './layout.ts';
 
 export interface KeyPageDeps {
@@ -16,13 +16,6 @@ export interface KeyPageDeps {
 
 const PAGE_SIZE = 25;
 const validateCreate = formValidator<CreateKeyInput>(CreateKeyBody);
-/** The overlap windows a rotation offers, in seconds: the old secret keeps working this long. */
-const OVERLAPS: readonly (readonly [seconds: number, label: string])[] = [
-  [3600, '1 hour'],
-  [86_400, '1 day'],
-  [7 * 86_400, '7 days'],
-  [0, 'none: the old secret stops at once'],
-];
 const STATUSES = ['active', 'revoked'] as const;
 
 /** `/console/keys`: list, open, create (secret once), rotate with overlap, revoke. */
@@ -80,7 +73,7 @@ ${nextPageLink('/console/keys', list.next_cursor, { status })}`,
         ? html`<section aria-labelledby="rotate"><h2 id="rotate">Rotate</h2>
 <form method="post" action="/console/keys/${key.id}/rotate" class="stack">${csrfFields(session)}
 <label for="overlap">Keep the current secret working for</label>
-<select id="overlap" name="overlap_seconds">${OVERLAPS.map(([seconds, label]) => html`<option value="${seconds}">${label}</option>`)}</select>
+<select id="overlap" name="overlap_seconds">${ROTATION_OVERLAPS.map(([seconds, label]) => html`<option value="${seconds}">${label}</option>`)}</select>
 <button type="submit">Rotate key</button></form></section>
 <section aria-labelledby="revoke"><h2 id="revoke">Revoke</h2>
 <form method="post" action="/console/keys/${key.id}/revoke" class="stack" data-confirm="Revoke ${key.name}? The next request with it fails.">${csrfFields(session)}
@@ -111,7 +104,7 @@ ${actions}`,
   scope.post('/keys/:id/rotate', async (request, reply) => {
     const id = idParam(request.params, 'API key');
     const overlap = Number(formOf(request).get('overlap_seconds'));
-    const offered = OVERLAPS.find(([seconds]) => seconds === overlap);
+    const offered = ROTATION_OVERLAPS.find(([seconds]) => seconds === overlap);
     if (!offered)
       throw invalidRequest([{ field: '/overlap_seconds', message: 'must be one of the offered windows' }]);
     const { key, secret } = await keys.rotate(id, offered[0], auditContextOf(request));

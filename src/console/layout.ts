@@ -8,10 +8,13 @@ import { html, type SafeHtml } from './html.ts';
 const NAV: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/console/integrators', label: 'Integrators' },
   { href: '/console/keys', label: 'API keys' },
+  { href: '/console/oauth-clients', label: 'OAuth clients' },
   { href: '/console/webhooks', label: 'Webhooks' },
+  { href: '/console/event-types', label: 'Event types' },
   { href: '/console/audit', label: 'Audit log' },
   { href: '/console/alerts', label: 'Alerts' },
   { href: '/console/checklist', label: 'Checklist' },
+  { href: '/console/access-review', label: 'Access review' },
 ];
 
 export interface PageOptions {
@@ -107,6 +110,8 @@ const NOTICES: Readonly<Record<string, string>> = {
   integrator_disabled: 'The integrator was disabled: its credentials stop working at once.',
   integrator_enabled: 'The integrator was enabled.',
   key_revoked: 'The key was revoked: the next request with it fails.',
+  oauth_client_revoked: 'The client was revoked: it gets no new tokens, and the ones it holds are refused.',
+  event_type_created: 'The event type was added to the catalog.',
   delivery_replayed: 'The delivery was queued again.',
   alert_acknowledged: 'The alert was acknowledged.',
 };

@@ -1,3 +1,4 @@
+import { buildAccessReview } from '../access-review/access-review.ts';
 import { registerAccessReviewRoute } from '../access-review/access-review-routes.ts';
 import type { AdminApp } from '../admin/admin-app.ts';
 import { registerAdminTokenRoutes } from '../admin/admin-token-routes.ts';
@@ -31,14 +32,15 @@ export function registerAdminRoutes(
   registerAuditRoutes(app, { audit: services.audit, database: services.database });
   registerSecurityEventRoutes(app, { securityEvents: services.securityEvents });
   registerAlertRoutes(app, { alerts: services.alerts, sinks: services.alertSinks.sinks });
-  registerAccessReviewRoute(app, {
+  const accessReviewSources = {
     keys: services.keys,
     clients: services.oauth.clients,
     integrators: services.integrators,
     usage: services.usage,
     adminTokens: services.adminTokens,
     policy: services.config.alerts,
-  });
+  };
+  registerAccessReviewRoute(app, accessReviewSources);
   registerOAuthRoutes(app, services.oauth);
   registerLeakRoutes(app, services.leaks);
   registerWebhookRoutes(app, { webhooks: services.webhooks });
@@ -51,5 +53,6 @@ export function registerAdminRoutes(
     config: services.config.console,
     pepper: services.config.pepper,
     checklist: () => checklist.run(),
+    accessReview: () => buildAccessReview(accessReviewSources),
   });
 }

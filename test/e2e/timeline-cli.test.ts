@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ACCESS_CSV_COLUMNS } from '../../src/cli/report-command.ts';
+import { ACCESS_CSV_COLUMNS } from '../../src/access-review/access-csv.ts';
 import { runGatehouse } from '../support/cli.ts';
 import { readUntil } from '../support/eventually.ts';
 import { newIntegrator, newKey } from '../support/fixtures.ts';
