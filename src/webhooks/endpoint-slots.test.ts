@@ -99,12 +99,20 @@ describe('endpoint slots', () => {
         const run = (s: (typeof steps)[number]) => {
           if (s.op === 'stop') {
             const waiting = slots.takeAllWaiting();
-            const expected = [...model.values()].flatMap((entry) => entry.waiting.splice(0));
+            const expected = [...model.values()].flatMap((entry) => entry.waiting);
             assert.deepEqual(
               waiting.map((d) => d.n).sort((a, b) => a - b),
               expected.map((d) => d.n).sort((a, b) => a - b),
             );
-            for (const delivery of waiting) release(delivery, false);
+            // Given back one at a time, as the worker does: each release sees the others still held.
+            for (const delivery of waiting) {
+              const entry = of(delivery.endpoint);
+              entry.waiting.splice(
+                entry.waiting.findIndex((d) => d.n === delivery.n),
+                1,
+              );
+              release(delivery, false);
+            }
             return;
           }
           const entry = of(s.endpoint);
@@ -132,8 +140,11 @@ describe('endpoint slots', () => {
             if (delivery !== undefined) release(delivery, true);
           } else {
             const waiting = slots.takeWaiting(s.endpoint);
-            assert.deepEqual(waiting, entry.waiting.splice(0));
-            for (const delivery of waiting) release(delivery, false);
+            assert.deepEqual(waiting, entry.waiting);
+            for (const delivery of waiting) {
+              entry.waiting.shift();
+              release(delivery, false);
+            }
           }
         };
         for (const s of steps) {
