@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:tls';
 import { recordSecret } from '../support/artifacts.ts';
 import { consoleClient } from '../support/console-client.ts';
 import { eventually } from '../support/eventually.ts';
@@ -228,6 +229,56 @@ describe('console review: roles, notices, hostile data', () => {
       rows.some((row) => row.some((cell) => cell.startsWith(`'=HYPERLINK`))),
       'the formula-shaped integrator name is there, defused',
     );
+  });
+
+  it('a secret shown once is in no audit entry, session row, later page or log line', async () => {
+    const created = await owner.submit('/console/keys', {
+      integrator_id: ids.integrator,
+      name: 'once',
+      environment: 'sandbox',
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers['cache-control'], 'no-store');
+    const secret = recordSecret(/<code id="secret"[^>]*>([^<]+)<\/code>/.exec(created.text)?.[1] ?? '');
+    assert.match(secret, /^gate_test_/);
+    assert.ok(!/<title>[^<]*gate_test_/.test(created.text), 'not in the title');
+    const audit = await server.admin('GET', '/admin/v1/audit?limit=200');
+    assert.ok(!audit.text.includes(secret), 'the audit log of the console’s create');
+    assert.ok(!(await owner.get('/console/audit')).text.includes(secret));
+    const sessions = await server.gatehouse.services.database.db
+      .selectFrom('console_sessions')
+      .selectAll()
+      .execute();
+    assert.ok(!JSON.stringify(sessions).includes(owner.cookie as string), 'sessions are kept as hashes');
+    assert.ok(!readFileSync(server.logPath, 'utf8').includes(secret), 'nor the log');
+  });
+
+  // Found in review: the admin app asks for `requestTimeout: 30_000`, but Fastify sets it on the
+  // server after Node built it with a 60 s headers timeout, and Node then cuts a request only after
+  // 60 s plus its 30 s check interval: the sign-in form (no session needed) held for ~90 s.
+  it('a sign-in form whose body trickles in is cut at the 30 s request timeout', async () => {
+    const { hostname, port } = new URL(server.adminUrl);
+    const socket = connect({ host: hostname, port: Number(port), ca: server.ca, servername: 'localhost' });
+    await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    socket.write(
+      `POST /console/sign-in HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: https://${hostname}:${port}\r\n` +
+        'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\ntoken=',
+    );
+    const started = Date.now();
+    const drip = setInterval(() => socket.writable && socket.write('a'), 2000);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+    });
+    await new Promise((resolve) => {
+      socket.once('close', resolve).once('error', resolve);
+      setTimeout(resolve, 45_000);
+    });
+    clearInterval(drip);
+    socket.destroy();
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 40_000, `the connection was held ${elapsed} ms`);
+    assert.match(answer, /^HTTP\/1\.1 408 /);
   });
 
   it('the log of this run holds no stack trace sent to the browser, and no page showed one', async () => {
