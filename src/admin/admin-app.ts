@@ -23,6 +23,8 @@ import { schemaCompiler } from './validation.ts';
 export type AdminApp = FastifyInstance;
 
 const BODY_LIMIT = 1024 * 1024;
+/** The whole request (headers and body) must arrive within this; a trickled body is cut (408). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** What the admin API's own conventions need: authentication, idempotency records, security events. */
 export interface AdminAppDeps {
@@ -43,14 +45,22 @@ export async function buildAdminApp(
   registerRoutes: (app: AdminApp) => void,
 ): Promise<AdminApp> {
   const app = Fastify({
-    https: { ...tls, ...TLS_SERVER_POLICY, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+    // The timeouts go to Node's constructor too: set afterwards (as Fastify does), the request
+    // timeout sits below the 60 s headers timeout Node already derived, and is not enforced.
+    https: {
+      ...tls,
+      ...TLS_SERVER_POLICY,
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: 1_000,
+    },
     loggerInstance: logger.child({ component: 'admin' }),
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: false,
     genReqId: () => uuid7(),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
-    requestTimeout: 30_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
     // The router's own refusals (a bad percent-encoding, an over-long parameter) and requests the

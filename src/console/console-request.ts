@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AdminRole } from '../admin/admin-token.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, invalidRequest } from '../http/api-error.ts';
 import type { ConsoleSession } from './console-sessions.ts';
 
 declare module 'fastify' {
@@ -33,6 +33,18 @@ export function parseForm(body: string): FormFields {
       throw new ApiError(
         'validation_failed',
         `The form field "${name.slice(0, 40)}" was sent more than once`,
+      );
+    }
+    // PostgreSQL refuses U+0000 in text; no console field has a use for it.
+    if (name.includes('\u0000') || value.includes('\u0000')) {
+      throw invalidRequest(
+        [
+          {
+            field: `/${name.replaceAll('\u0000', '').slice(0, 40)}`,
+            message: 'must not contain a NUL character',
+          },
+        ],
+        'The form is not valid',
       );
     }
     fields.set(name, value);

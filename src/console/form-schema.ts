@@ -31,5 +31,8 @@ export function idParam(params: unknown, what: string): string {
 export function queryParam(query: unknown, name: string, maxLength = 200): string | undefined {
   const raw = (query as Record<string, unknown>)[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
+  // PostgreSQL refuses U+0000 in text: a search for it is a 400, not a failed query.
+  if (typeof value === 'string' && value.includes('\u0000'))
+    throw invalidRequest([{ field: `/${name}`, message: 'must not contain a NUL character' }]);
   return typeof value === 'string' && value !== '' ? value.slice(0, maxLength) : undefined;
 }

@@ -117,6 +117,6 @@ const NOTICES: Readonly<Record<string, string>> = {
 };
 
 export function noticeOf(code: string | undefined): SafeHtml {
-  const text = code === undefined ? undefined : NOTICES[code];
+  const text = code !== undefined && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
   return text === undefined ? html`` : html`<p class="notice" role="status">${text}</p>`;
 }
