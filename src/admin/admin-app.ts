@@ -7,7 +7,9 @@ import type { Database } from '../db/database.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import { ApiError } from '../http/api-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.ts';
+import { fieldWithNul } from '../http/nul-character.ts';
 import { ProblemSchema } from '../http/schemas.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { SecurityEvents } from '../monitor/security-events.ts';
 import { TLS_HANDSHAKE_TIMEOUT_MS, TLS_SERVER_POLICY } from '../tls/tls-policy.ts';
 import { registerAdminAuth } from './admin-auth.ts';
@@ -84,6 +86,20 @@ export async function buildAdminApp(
       return;
     }
     parseJson(request, text, done);
+  });
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['body', request.body],
+      ['querystring', request.query],
+      ['params', request.params],
+    ] as const) {
+      const field = fieldWithNul(value);
+      if (field === undefined) continue;
+      const named = redactSecrets(`${part === 'body' ? '' : `${part}:`}${field}`).slice(0, 200);
+      throw new ApiError('validation_failed', 'The request is not valid', {
+        errors: [{ field: named, message: 'must not contain a NUL character' }],
+      });
+    }
   });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.headers(adminResponseHeaders(request.id));

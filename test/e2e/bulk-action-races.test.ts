@@ -17,13 +17,13 @@ interface Rotated {
 }
 
 /**
- * Review (wave 2): bulk actions run twice at the same time. A run that joins an action another run
+ * Bulk actions run twice at the same time. A run that joins an action another run
  * is still working on must not answer "done, secrets included" with the secrets missing, and the
  * action must finish once (one `.finish` audit entry, one webhook event per integrator).
  */
 // On SQLite one connection serialises the two runs (the second waits for the first to finish), so
 // the race shows on PostgreSQL, where two runs really work on one action at once.
-const DATABASE = process.env.REVIEW_DB === 'sqlite' ? 'sqlite' : 'postgres';
+const DATABASE = process.env.GATEHOUSE_TEST_RACES_DB === 'sqlite' ? 'sqlite' : 'postgres';
 const probe = DATABASE === 'postgres' ? await createTestPostgres() : undefined;
 await probe?.drop();
 const skip = DATABASE === 'postgres' && !probe ? POSTGRES_SKIP_MESSAGE : false;
