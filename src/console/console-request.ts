@@ -76,11 +76,18 @@ export function sessionCookieOf(request: FastifyRequest): string | undefined {
 
 /**
  * Refuses a console POST another site could have made a browser send: an `Origin` that is not this
- * server's, or `Sec-Fetch-Site` other than same-origin. The per-session CSRF token is checked besides
+ * server's, `Sec-Fetch-Site` other than same-origin, or neither header (every browser the console
+ * supports sends at least one on a form post). The per-session CSRF token is checked besides
  * (`console-app.ts`); this also covers the sign-in form, which has no session yet.
  */
 export function assertSameOrigin(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
+  if (site === undefined && request.headers.origin === undefined) {
+    throw new ApiError(
+      'csrf_refused',
+      'This form was sent without Origin; open the console in a browser and try again',
+    );
+  }
   if (site !== undefined && site !== 'same-origin') {
     throw new ApiError(
       'csrf_refused',

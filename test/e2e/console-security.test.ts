@@ -12,6 +12,7 @@ import { recordSecret } from '../support/artifacts.ts';
 import { CONSOLE_COOKIE, consoleClient, formTokensOf } from '../support/console-client.ts';
 import { eventually } from '../support/eventually.ts';
 import { newIntegrator } from '../support/fixtures.ts';
+import { createHttpsClient } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const CSP =
@@ -154,6 +155,15 @@ describe('console security over HTTPS', () => {
       { origin: 'https://evil.example' },
     );
     assert.equal(signInFromEvil.status, 403, 'login CSRF is refused too');
+    const raw = createHttpsClient(server.ca);
+    const withoutOrigin = await raw.send(`${server.adminUrl}/console/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: server.ownerToken }).toString(),
+    });
+    await raw.close();
+    assert.equal(withoutOrigin.status, 403, 'a form post with neither Origin nor Sec-Fetch-Site is refused');
+    assert.equal(withoutOrigin.headers['set-cookie'], undefined);
     assert.equal(await integratorCount(server), before);
   });
 
