@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import * as x509 from '@peculiar/x509';
 import { inspectCertificate } from '../../src/ops/certificate-fact.ts';
 import type { CheckResult } from '../../src/ops/checklist-report.ts';
 import { CONFIG_CHECKS, evaluate } from '../../src/ops/checks.ts';
 import type { ConfigFacts } from '../../src/ops/config-facts.ts';
+import { issueCertificate } from '../support/certificates.ts';
 import { runGatehouse } from '../support/cli.ts';
 
 interface Check {
@@ -20,8 +19,6 @@ interface Check {
 }
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-x509.cryptoProvider.set(webcrypto as never);
 
 /** Review (wave 2): `gatehouse doctor` and the checklist, attacked from outside. */
 describe('gatehouse doctor at the edges', () => {
@@ -90,33 +87,9 @@ describe('gatehouse doctor at the edges', () => {
   });
 
   it('does not pass a certificate that is not valid yet', async () => {
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const ca = await x509.X509CertificateGenerator.createSelfSigned({
-      name: 'CN=Review CA',
-      notBefore: new Date(Date.now() - 86_400_000),
-      notAfter: new Date(Date.now() + 400 * 86_400_000),
-      signingAlgorithm: ALGORITHM,
-      keys,
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    const { certFile, keyFile } = await issueCertificate(mkdtempSync(join(dir, 'future-')), {
+      validFromDays: 30,
     });
-    const leafKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const leaf = await x509.X509CertificateGenerator.create({
-      subject: 'CN=api.example.com',
-      issuer: ca.subject,
-      notBefore: new Date(Date.now() + 30 * 86_400_000),
-      notAfter: new Date(Date.now() + 120 * 86_400_000),
-      signingAlgorithm: ALGORITHM,
-      publicKey: leafKeys.publicKey,
-      signingKey: keys.privateKey,
-    });
-    const certFile = join(dir, 'future.pem');
-    const keyFile = join(dir, 'future.key');
-    writeFileSync(certFile, `${leaf.toString('pem')}\n${ca.toString('pem')}\n`);
-    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey));
-    writeFileSync(
-      keyFile,
-      `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PRIVATE KEY-----\n`,
-    );
     const fact = await inspectCertificate({ certFile, keyFile });
     const tls = CONFIG_CHECKS.find((c) => c.id === 'tls_certificate');
     assert.ok(tls);

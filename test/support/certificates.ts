@@ -14,14 +14,16 @@ export interface IssuedCertificate {
 
 /**
  * A certificate for localhost and 127.0.0.1 issued by a CA made for this test (standing in for the
- * deployment's real CA), written into `dir`; `selfSigned` makes the server certificate its own issuer.
+ * deployment's real CA), written into `dir`; `selfSigned` makes the server certificate its own issuer,
+ * `validFromDays` starts its validity that many days from now.
  */
 export async function issueCertificate(
   dir: string,
-  options: { selfSigned?: boolean; validDays?: number } = {},
+  options: { selfSigned?: boolean; validDays?: number; validFromDays?: number } = {},
 ): Promise<IssuedCertificate> {
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + (options.validDays ?? 90) * 86_400_000);
+  const start = Date.now() + (options.validFromDays ?? 0) * 86_400_000;
+  const notBefore = new Date(start - 60_000);
+  const notAfter = new Date(start + (options.validDays ?? 90) * 86_400_000);
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     name: 'CN=Test deployment CA',
