@@ -116,6 +116,17 @@ export function listField(form: FormFields, name: string): string[] {
   return (form.get(name) ?? '').split(/[\s,]+/).filter((item) => item.length > 0);
 }
 
+/** The fields every credential's create form has (API keys and OAuth clients), for its validator. */
+export function credentialFields(form: FormFields) {
+  return {
+    integrator_id: textField(form, 'integrator_id') ?? '',
+    name: textField(form, 'name') ?? '',
+    environment: textField(form, 'environment') ?? '',
+    scopes: listField(form, 'scopes'),
+    allowed_ips: listField(form, 'allowed_ips'),
+  };
+}
+
 /** The session cookie as the browser keeps it: never readable by script, never sent cross-site. */
 export function sessionCookie(sessionId: string): string {
   return `${SESSION_COOKIE}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=Strict`;

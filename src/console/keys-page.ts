@@ -4,7 +4,7 @@ import { invalidRequest } from '../http/api-error.ts';
 import type { CreateKeyInput } from '../keys/api-key.ts';
 import { CreateKeyBody } from '../keys/key-schemas.ts';
 import type { KeyService } from '../keys/key-service.ts';
-import { formOf, listField, textField } from './console-request.ts';
+import { credentialFields, formOf, textField } from './console-request.ts';
 import { formValidator, idParam, queryParam } from './form-schema.ts';
 import { html } from './html.ts';
 import { keyTable, oneTimeSecretPage, ROTATION_OVERLAPS, scopeList } from './key-views.ts';
@@ -46,11 +46,7 @@ ${nextPageLink('/console/keys', list.next_cursor, { status })}`,
     const expires = textField(form, 'expires_at');
     const owner = textField(form, 'owner');
     const input = validateCreate({
-      integrator_id: textField(form, 'integrator_id') ?? '',
-      name: textField(form, 'name') ?? '',
-      environment: textField(form, 'environment') ?? '',
-      scopes: listField(form, 'scopes'),
-      allowed_ips: listField(form, 'allowed_ips'),
+      ...credentialFields(form),
       ...(owner === undefined ? {} : { owner }),
       ...(expires === undefined ? {} : { expires_at: dateToTimestamp(expires) }),
     });

@@ -7,7 +7,7 @@ import type { IntegratorService } from '../integrators/integrator-service.ts';
 import { CreateClientBody } from '../oauth/client-schemas.ts';
 import type { ClientService } from '../oauth/client-service.ts';
 import type { CreateClientInput, OAuthClient } from '../oauth/oauth-client.ts';
-import { formOf, listField, textField } from './console-request.ts';
+import { credentialFields, formOf, textField } from './console-request.ts';
 import type { ConsoleSession } from './console-sessions.ts';
 import { formValidator, idParam, queryParam } from './form-schema.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -75,11 +75,7 @@ ${canCreate && session && choices.data.some((i) => i.status === 'active') ? crea
     const form = formOf(request);
     const ttl = textField(form, 'token_ttl_seconds');
     const input = validateCreate({
-      integrator_id: textField(form, 'integrator_id') ?? '',
-      name: textField(form, 'name') ?? '',
-      environment: textField(form, 'environment') ?? '',
-      scopes: listField(form, 'scopes'),
-      allowed_ips: listField(form, 'allowed_ips'),
+      ...credentialFields(form),
       ...(ttl === undefined ? {} : { token_ttl_seconds: /^\d{1,9}$/.test(ttl) ? Number(ttl) : ttl }),
     });
     const { client, secret } = await clients.create(input, auditContextOf(request));
