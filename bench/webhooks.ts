@@ -1,10 +1,13 @@
 /**
  * `npm run bench:webhooks`: sustained signed webhook deliveries per second through the durable queue
- * (publish → queue → claim → sign → HTTPS POST → result committed), on SQLite and on PostgreSQL,
- * next to the raw rate of plain undici POSTs to the same receiver at the same concurrency (the
- * limit). Everything runs on 127.0.0.1 and stops by itself.
+ * (publish → queue → sign → HTTPS POST → result committed), on SQLite and on PostgreSQL, with 1
+ * endpoint and with 50 (each event fans out to all of them), next to the raw rate of plain undici
+ * POSTs to the same receiver at the same concurrency (the limit). Each run measures raw POSTs before
+ * and after its Gatehouse runs and compares each with their mean; every Gatehouse run is a fresh
+ * store and a fresh set of services. The headline ratios are medians over the runs. Everything runs
+ * on 127.0.0.1 and stops by itself; the last line is `{"bench":"webhooks","ratios":{…},"figures":{…}}`.
  *
- *   npm run bench:webhooks -- [--runs 3] [--seconds 5] [--concurrency 32]
+ *   npm run bench:webhooks -- [--runs 3] [--seconds 5] [--concurrency 32] [--only raw,sqlite,postgres]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { createLogger, logDestination } from '../src/log/logger.ts';
 import { loadConfig } from '../src/server/config.ts';
 import { createServices } from '../src/server/services.ts';
 import { ensureDevelopmentCertificate } from '../src/tls/development-certificate.ts';
-import { formatRate, type Measurement, printComparison } from './harness.ts';
+import { formatRate, median } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -99,7 +102,7 @@ async function rawPosts(): Promise<number> {
 }
 
 /** Publishes as fast as the queue takes it (bounded backlog) and counts signed deliveries. */
-async function throughGatehouse(database: 'sqlite' | 'postgres'): Promise<number> {
+async function throughGatehouse(database: 'sqlite' | 'postgres', endpoints: number): Promise<number> {
   const dataDir = mkdtempSync(join(dir, `${database}-`));
   let schema: string | undefined;
   const env: Record<string, string> = {
@@ -128,22 +131,24 @@ async function throughGatehouse(database: 'sqlite' | 'postgres'): Promise<number
   try {
     const integrator = await services.integrators.create({ name: 'Bench' }, context);
     await services.webhooks.catalog.create({ name: 'order.paid', schema: { type: 'object' } }, context);
-    await services.webhooks.endpoints.create(
-      {
-        integrator_id: integrator.id,
-        environment: 'production',
-        url: `${receiverUrl}/gatehouse`,
-        event_types: ['order.paid'],
-      },
-      context,
-    );
+    for (let n = 0; n < endpoints; n++) {
+      await services.webhooks.endpoints.create(
+        {
+          integrator_id: integrator.id,
+          environment: 'production',
+          url: `${receiverUrl}/gatehouse/${n}`,
+          event_types: ['order.paid'],
+        },
+        context,
+      );
+    }
     services.webhooks.worker.start();
     const base = count();
     let published = 0;
     let running = true;
     const publishers = Array.from({ length: PUBLISHERS }, async () => {
       while (running) {
-        if (published - (count() - base) > MAX_BACKLOG) {
+        if (published * endpoints - (count() - base) > MAX_BACKLOG) {
           await sleep(2);
           continue;
         }
@@ -186,44 +191,50 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-const withPostgres = await postgresReachable();
+const withPostgres = ONLY.has('postgres') && (await postgresReachable());
+const scenarios: { name: string; run: () => Promise<number> }[] = [];
+for (const database of ['sqlite', 'postgres'] as const) {
+  if (!ONLY.has(database) || (database === 'postgres' && !withPostgres)) continue;
+  for (const endpoints of [1, 50])
+    scenarios.push({ name: `${database}_${endpoints}`, run: () => throughGatehouse(database, endpoints) });
+}
 console.log(
   `Node ${process.version}, ${new Date().toISOString()}: ${RUNS} runs of ${SECONDS} s, concurrency ${CONCURRENCY}` +
-    (withPostgres ? '' : ' (PostgreSQL not reachable: skipped)'),
+    (ONLY.has('postgres') && !withPostgres ? ' (PostgreSQL not reachable: skipped)' : ''),
 );
-const results: Record<string, number[]> = { raw: [], sqlite: [], postgres: [] };
+const rates: Record<string, number[]> = { raw: [] };
+const ratios: Record<string, number[]> = {};
 try {
   for (let run = 1; run <= RUNS; run++) {
-    if (ONLY.has('raw')) results.raw?.push(await rawPosts());
-    if (ONLY.has('sqlite')) results.sqlite?.push(await throughGatehouse('sqlite'));
-    if (withPostgres && ONLY.has('postgres')) results.postgres?.push(await throughGatehouse('postgres'));
-    const line = Object.entries(results)
-      .filter(([, rates]) => rates.length === run)
-      .map(([name, rates]) => `${name} ${formatRate(rates[run - 1] as number)}/s`)
-      .join(', ');
-    console.log(`  run ${run}: ${line}`);
+    const before = await rawPosts();
+    const measured = new Map<string, number>();
+    for (const scenario of scenarios) measured.set(scenario.name, await scenario.run());
+    const raw = (before + (await rawPosts())) / 2;
+    rates.raw?.push(raw);
+    const parts = [`raw ${formatRate(raw)}/s`];
+    for (const [name, rate] of measured) {
+      (rates[name] ??= []).push(rate);
+      (ratios[name] ??= []).push(rate / raw);
+      parts.push(`${name} ${formatRate(rate)}/s (${(rate / raw).toFixed(3)}×)`);
+    }
+    console.log(`  run ${run}: ${parts.join(', ')}`);
   }
-  const measurement = (name: string, rates: number[]): Measurement => ({
-    name,
-    opsPerSecond: median(rates),
-    operations: rates.length,
-  });
-  const others = [measurement('signed deliveries via durable queue, SQLite', results.sqlite ?? [])];
-  if (withPostgres)
-    others.push(measurement('signed deliveries via durable queue, PostgreSQL', results.postgres ?? []));
-  printComparison(
-    `Webhook deliveries/s to a local HTTPS receiver (median of ${RUNS} runs)`,
-    measurement(`raw undici POST, concurrency ${CONCURRENCY}`, results.raw ?? []),
-    others,
+  console.log(`\nSigned deliveries/s through the durable queue against raw undici POSTs (median of ${RUNS} runs)`);
+  console.log(`  raw undici POST, concurrency ${CONCURRENCY}`.padEnd(40) + `${formatRate(median(rates.raw ?? []))}/s`);
+  for (const [name, values] of Object.entries(ratios)) {
+    const spread = `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
+    console.log(
+      `  ${name.replace(/_(\d+)$/, (_, n: string) => `, ${n} endpoint${n === '1' ? '' : 's'}`)}`.padEnd(40) +
+        `${formatRate(median(rates[name] ?? []))}/s  ${median(values).toFixed(3)}× (runs ${spread})`,
+    );
+  }
+  const figures = Object.fromEntries(
+    Object.entries(rates).map(([name, values]) => [`${name}_per_second`, Math.round(median(values))]),
   );
+  const headline = Object.fromEntries(
+    Object.entries(ratios).map(([name, values]) => [`${name}_vs_raw`, Number(median(values).toFixed(3))]),
+  );
+  console.log(JSON.stringify({ bench: 'webhooks', ratios: headline, figures }));
 } finally {
   receiver.postMessage('close');
   await new Promise((resolve) => receiver.once('exit', resolve));
