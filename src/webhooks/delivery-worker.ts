@@ -126,7 +126,7 @@ export class DeliveryWorker {
     }
     while (this.#running) {
       const room = this.#maxHeld - this.#held;
-      if (room > 0) {
+      if (this.#held <= this.#maxHeld / 2) {
         let claimed: ClaimedDelivery[];
         try {
           claimed = await this.#deps.queue.claim({
@@ -270,7 +270,7 @@ export class DeliveryWorker {
       .finally(() => {
         // Wake the loop only when a claim could now take more; waking on every result would mostly
         // claim nothing.
-        if (this.#held-- === this.#maxHeld) this.#signal.wake();
+        if (--this.#held === Math.floor(this.#maxHeld / 2)) this.#signal.wake();
       });
   }
 
