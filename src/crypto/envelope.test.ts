@@ -47,6 +47,22 @@ describe('envelope encryption', () => {
     }
   });
 
+  it('gives every sealed value its own nonces and data key, across refills of the random pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const bytes = Buffer.from(envelope.seal('same', 'ctx'), 'base64url');
+      // the wrap nonce, the wrapped data key and the body nonce (after the 3-byte header)
+      for (const [start, end] of [
+        [3, 15],
+        [15, 47],
+        [63, 75],
+      ] as const)
+        seen.add(bytes.subarray(start, end).toString('hex'));
+      assert.equal(envelope.openText(bytes.toString('base64url'), 'ctx'), 'same');
+    }
+    assert.equal(seen.size, 1500);
+  });
+
   it('after a key rotation old values still open and rewrap moves them to the new key', () => {
     const old = keyring(1);
     const sealed = createEnvelope(old).seal('secret', 'ctx');

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomFillSync,
+} from 'node:crypto';
 
 /**
  * AES-256-GCM envelope encryption with versioned key-encryption keys (P1).
@@ -57,16 +63,23 @@ export function createKeyring(rawKeys: ReadonlyMap<number, Uint8Array>): Keyring
 
 export function createEnvelope(keyring: Keyring): Envelope {
   const seal = (plaintext: string | Uint8Array, context: string): string => {
-    const header = Buffer.from([FORMAT, keyring.currentId >> 8, keyring.currentId & 0xff]);
-    const dataKey = randomBytes(DATA_KEY);
-    const wrapped = gcmSeal(kek(keyring, keyring.currentId), dataKey, header);
-    const body = gcmSeal(
+    const bytes = toBytes(plaintext);
+    const out = Buffer.allocUnsafe(HEADER + WRAPPED + NONCE + bytes.length + TAG);
+    out[0] = FORMAT;
+    out.writeUInt16BE(keyring.currentId, 1);
+    const header = out.subarray(0, HEADER);
+    const dataKey = Buffer.alloc(DATA_KEY);
+    takeRandom(dataKey);
+    gcmSealInto(out, HEADER, kek(keyring, keyring.currentId), dataKey, header);
+    gcmSealInto(
+      out,
+      HEADER + WRAPPED,
       createSecretKey(dataKey),
-      toBytes(plaintext),
+      bytes,
       Buffer.concat([header, Buffer.from(context)]),
     );
     dataKey.fill(0);
-    return Buffer.concat([header, wrapped, body]).toString('base64url');
+    return out.toString('base64url');
   };
 
   const open = (sealed: string, context: string): Buffer => {
@@ -78,7 +91,9 @@ export function createEnvelope(keyring: Keyring): Envelope {
     const dataKey = gcmOpen(key, bytes.subarray(HEADER, HEADER + WRAPPED), header);
     if (dataKey.length !== DATA_KEY) throw new DecryptionError();
     const aad = Buffer.concat([header, Buffer.from(context)]);
-    return gcmOpen(createSecretKey(dataKey), bytes.subarray(HEADER + WRAPPED), aad);
+    const body = gcmOpen(createSecretKey(dataKey), bytes.subarray(HEADER + WRAPPED), aad);
+    dataKey.fill(0);
+    return body;
   };
 
   return {
@@ -99,12 +114,37 @@ function kek(keyring: Keyring, id: number): KeyObject {
   return key;
 }
 
-function gcmSeal(key: KeyObject, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-  const nonce = randomBytes(NONCE);
+// Nonces and data keys come from a pooled buffer refilled 4 KiB at a time (as crypto.randomUUID
+// pools its randomness): one randomBytes call each was a third of a seal. Taken bytes are zeroed.
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+function takeRandom(into: Buffer): void {
+  if (randomOffset + into.length > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  randomPool.copy(into, 0, randomOffset, randomOffset + into.length);
+  randomPool.fill(0, randomOffset, randomOffset + into.length);
+  randomOffset += into.length;
+}
+
+/** Writes nonce | ciphertext | tag of `plaintext` into `out` at `offset`. */
+function gcmSealInto(
+  out: Buffer,
+  offset: number,
+  key: KeyObject,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): void {
+  const nonce = out.subarray(offset, offset + NONCE);
+  takeRandom(nonce);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG });
   cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]);
+  let at = offset + NONCE;
+  at += cipher.update(plaintext).copy(out, at);
+  at += cipher.final().copy(out, at);
+  cipher.getAuthTag().copy(out, at);
 }
 
 function gcmOpen(key: KeyObject, sealed: Uint8Array, aad: Uint8Array): Buffer {
