@@ -25,6 +25,11 @@ export interface PreparedDelivery {
   readonly failingSince: number | null;
 }
 
+/** A message whose body is already in memory: one this instance just published. */
+export interface OpenMessage extends Omit<WebhookMessageTable, 'payload_sealed'> {
+  readonly body: Buffer;
+}
+
 export interface Preparation {
   readonly ready: PreparedDelivery[];
   /** Deliveries that must not be attempted, failed for good with the reason. */
@@ -53,10 +58,16 @@ export class DeliveryPreparer {
     this.#deps = deps;
   }
 
-  /** Rejects when the batch cannot be loaded (the caller gives it back). */
-  async prepare(claimed: readonly ClaimedDelivery[]): Promise<Preparation> {
+  /**
+   * Rejects when the batch cannot be loaded (the caller gives it back). Messages in `open` (just
+   * published here) are neither read back nor decrypted again.
+   */
+  async prepare(
+    claimed: readonly ClaimedDelivery[],
+    open?: ReadonlyMap<string, OpenMessage>,
+  ): Promise<Preparation> {
     const [messages, { endpoints, secrets }] = await Promise.all([
-      this.#deps.queue.loadMessages(claimed.map((delivery) => delivery.message_id)),
+      open ?? this.#deps.queue.loadMessages(claimed.map((delivery) => delivery.message_id)),
       this.#deps.queue.loadEndpoints(
         claimed.map((delivery) => delivery.endpoint_id),
         Date.now(),
@@ -75,7 +86,10 @@ export class DeliveryPreparer {
       }
       let body: Buffer;
       try {
-        body = this.#deps.envelope.open(message.payload_sealed, payloadContext(message.id));
+        body =
+          'body' in message
+            ? message.body
+            : this.#deps.envelope.open(message.payload_sealed, payloadContext(message.id));
       } catch {
         this.#deps.logger.error(
           { webhook_id: message.id, delivery_id: delivery.id },
@@ -136,7 +150,7 @@ export class DeliveryPreparer {
 
 function reasonToSkip(
   delivery: ClaimedDelivery,
-  message: WebhookMessageTable | undefined,
+  message: Pick<WebhookMessageTable, 'integrator_id' | 'environment'> | undefined,
   endpoint: EndpointForDelivery | undefined,
   keyCount: number,
 ): string | null {

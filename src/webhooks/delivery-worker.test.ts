@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { logFile, recordSecret } from '../../test/support/artifacts.ts';
 import { eventually } from '../../test/support/eventually.ts';
+import { gate, gates, RecordingReceiver } from '../../test/support/recording-receiver.ts';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { createLogger } from '../log/logger.ts';
 import { loadConfig } from '../server/config.ts';
@@ -16,6 +16,7 @@ import { createServices, type Services } from '../server/services.ts';
 import type { DeliveryOutcome } from './delivery-outcome.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
+import { EventPublisher } from './event-publisher.ts';
 import { parseHmacSecret } from './signing-secret.ts';
 import { verifyStandardSignature } from './standard-signature.ts';
 import type { WebhookConfig } from './webhook-config.ts';
@@ -28,53 +29,10 @@ import type { WebhookConfig } from './webhook-config.ts';
  */
 const context: AuditContext = { actor: { type: 'admin_token', id: 'test-token', name: 'worker suite' } };
 
-interface Received {
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** Records every request, counts those still open per path and answers what `reply` decides. */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly open = new Map<string, number>();
-  readonly peak = new Map<string, number>();
-  reply: (request: Received, earlier: number) => number | Promise<number> = () => 204;
-  readonly server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const entry = { path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks) };
-      const earlier = this.at(entry.path).length;
-      this.received.push(entry);
-      const open = (this.open.get(entry.path) ?? 0) + 1;
-      this.open.set(entry.path, open);
-      this.peak.set(entry.path, Math.max(open, this.peak.get(entry.path) ?? 0));
-      const status = await this.reply(entry, earlier);
-      this.open.set(entry.path, (this.open.get(entry.path) ?? 1) - 1);
-      response.writeHead(status).end(status === 204 ? undefined : `status ${status}`);
-    });
-  });
-
-  at(path: string): Received[] {
-    return this.received.filter((entry) => entry.path === path);
-  }
-}
-
-/** Every gate a test opened; released after each test so a failed one does not hold the next. */
-const gates: (() => void)[] = [];
-
-/** A promise the receiver awaits before answering, so requests stay in flight until `release`. */
-function gate(): { wait: Promise<void>; release: () => void } {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  gates.push(() => resolve());
-  return { wait: promise, release: () => resolve() };
-}
-
 describe('the delivery worker', () => {
   let dataDir: string;
   let services: Services;
-  let receiver: Receiver;
+  let receiver: RecordingReceiver;
   let origin: string;
   let agent: Agent;
   let workers: DeliveryWorker[];
@@ -95,7 +53,7 @@ describe('the delivery worker', () => {
     for (const name of ['order.created', 'order.paid']) {
       await services.webhooks.catalog.create({ name, schema: { type: 'object' } }, context);
     }
-    receiver = new Receiver();
+    receiver = new RecordingReceiver();
     await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     const { port } = receiver.server.address() as AddressInfo;
     origin = `https://127.0.0.1:${port}`;
@@ -375,5 +333,77 @@ describe('the delivery worker', () => {
     await settled(messageId, 'succeeded');
     assert.equal(receiver.at('/stuck').length, 2);
     assert.equal((await deliveryOf(messageId)).attempts, 1);
+  });
+
+  describe('direct dispatch', () => {
+    /** A publisher handing what is due at once to `worker`, and never waking it: only dispatch delivers. */
+    const publisherFor = (worker: DeliveryWorker) =>
+      new EventPublisher({
+        db: services.database.db,
+        catalog: services.webhooks.catalog,
+        envelope: services.envelope,
+        queue: new DeliveryQueue(services.database.db, services.database.dialect),
+        firstDelayMs: 0,
+        onPublished: () => {},
+        dispatch: worker,
+      });
+    const publishThrough = async (publisher: EventPublisher, data: Record<string, unknown>) =>
+      (
+        await publisher.publish({
+          type: 'order.created',
+          integrator_id: integrator,
+          environment: 'production',
+          data,
+        })
+      ).id;
+
+    it('a delivery published while the worker runs is stored leased to it and delivered with no claim', async () => {
+      await endpoint('/direct');
+      // Its first claim (at start) finds nothing, and it then sleeps for a minute unless woken.
+      const worker = startWorker({ pollIntervalMs: 60_000 });
+      const publisher = publisherFor(worker);
+      const messageId = await publishThrough(publisher, { id: 'd-1' });
+      const stored = await deliveryOf(messageId);
+      assert.ok(stored.status === 'succeeded' || (stored.locked_until ?? 0) > Date.now(), 'committed leased');
+      await settled(messageId, 'succeeded');
+      assert.deepEqual(
+        (JSON.parse(receiver.at('/direct')[0]?.body.toString() ?? '{}') as { data: unknown }).data,
+        {
+          id: 'd-1',
+        },
+      );
+      assert.equal((await deliveryOf(messageId)).locked_until, null);
+    });
+
+    it('a stopped worker takes nothing: the delivery waits in the queue, unleased, for the next claim', async () => {
+      await endpoint('/queued');
+      const worker = startWorker();
+      await worker.stop();
+      const messageId = await publishThrough(publisherFor(worker), { id: 'd-2' });
+      const stored = await deliveryOf(messageId);
+      assert.equal(stored.status, 'pending');
+      assert.equal(stored.locked_until, null);
+      assert.equal(receiver.received.length, 0);
+      startWorker();
+      await settled(messageId, 'succeeded');
+    });
+
+    it('takes no more than an endpoint may hold; the rest are queued and delivered by claims', async () => {
+      await endpoint('/busy');
+      const held = gate();
+      receiver.reply = async () => {
+        await held.wait;
+        return 204;
+      };
+      const worker = startWorker({ endpointConcurrency: 2 });
+      const publisher = publisherFor(worker);
+      const ids = await Promise.all(Array.from({ length: 10 }, (_, n) => publishThrough(publisher, { n })));
+      const rows = await Promise.all(ids.map(deliveryOf));
+      assert.equal(rows.filter((row) => row.locked_until !== null).length, 4, 'twice its concurrency');
+      held.release();
+      for (const id of ids) await settled(id, 'succeeded');
+      assert.equal(receiver.at('/busy').length, 10);
+      assert.ok((receiver.peak.get('/busy') ?? 0) <= 2);
+    });
   });
 });

@@ -5,7 +5,12 @@ import type { Logger } from '../log/logger.ts';
 import { attemptRecord } from './attempt-record.ts';
 import { type AttemptResult, sendDelivery } from './delivery-attempt.ts';
 import { type DeliveryOutcome, decideOutcome } from './delivery-outcome.ts';
-import { DeliveryPreparer, type Preparation, type PreparedDelivery } from './delivery-preparer.ts';
+import {
+  DeliveryPreparer,
+  type OpenMessage,
+  type Preparation,
+  type PreparedDelivery,
+} from './delivery-preparer.ts';
 import type { ClaimedDelivery, DeliveryQueue, DeliveryResult } from './delivery-queue.ts';
 import { deliveryHeaders } from './delivery-signer.ts';
 import { EndpointSlots } from './endpoint-slots.ts';
@@ -40,6 +45,11 @@ const STOP_GRACE_MS = 5000;
  * What each endpoint may hold and when it is refilled is `EndpointSlots`' business. Deliveries whose
  * results are still being committed do not count against their endpoint (they are done with it),
  * only against the instance's `#maxHeld`.
+ *
+ * Deliveries published on this instance can skip the claim (`reserve`, `dispatch`): the publish
+ * transaction stores them leased to this worker, and the worker takes them with the body it was
+ * given, instead of reading back and decrypting what it just wrote. They are durable and leased
+ * like claimed ones, so a crash leaves them to be delivered again.
  */
 export class DeliveryWorker {
   readonly #deps: DeliveryWorkerDeps;
@@ -50,6 +60,7 @@ export class DeliveryWorker {
   readonly #slots: EndpointSlots<PreparedDelivery>;
   readonly #preparer: DeliveryPreparer;
   readonly #attempts = new Set<Promise<void>>();
+  readonly #preparing = new Set<Promise<void>>();
   readonly #results: GroupCommit<DeliveryResult, void>;
   #running = false;
   #loop: Promise<void> | null = null;
@@ -59,6 +70,8 @@ export class DeliveryWorker {
   #inFlight = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #retryAt = Number.POSITIVE_INFINITY;
+  /** The last claim took all it asked for: older deliveries are waiting in the queue. */
+  #backlog = false;
 
   constructor(deps: DeliveryWorkerDeps) {
     this.#deps = deps;
@@ -91,6 +104,41 @@ export class DeliveryWorker {
   }
 
   /**
+   * Takes a delivery about to be published on this instance straight into this worker, or refuses
+   * (null): while stopped, or when this worker's or the endpoint's budget is full. While the queue has
+   * a backlog, only half the budget is open to them, so the oldest deliveries keep moving. Returns the lease to store with the delivery; the publisher then
+   * calls `dispatch` once it is committed, or `cancel`.
+   */
+  reserve(endpointId: string, now: number): number | null {
+    const budget = this.#backlog ? this.#maxHeld / 2 : this.#maxHeld;
+    if (!this.#running || this.#held >= budget) return null;
+    if (this.#slots.roomFor(endpointId) <= 0) return null;
+    this.#held++;
+    this.#slots.hold(endpointId);
+    return now + this.#leaseMs;
+  }
+
+  /** Reserved deliveries, now committed: attempted with the bodies in `messages`. */
+  dispatch(deliveries: readonly ClaimedDelivery[], messages: ReadonlyMap<string, OpenMessage>): void {
+    if (deliveries.length === 0) return;
+    if (!this.#running) {
+      for (const delivery of deliveries) this.#giveBack(delivery, 'released');
+      return;
+    }
+    const task = this.#prepare(deliveries, messages);
+    this.#preparing.add(task);
+    void task.finally(() => this.#preparing.delete(task));
+  }
+
+  /** Reservations whose publish was not committed. */
+  cancel(endpointIds: readonly string[]): void {
+    for (const endpointId of endpointIds) {
+      this.#slots.release(endpointId);
+      this.#released();
+    }
+  }
+
+  /**
    * Stops claiming, gives back what waits, lets attempts in flight finish for a few seconds (then
    * aborts them and gives them back too) and commits every result.
    */
@@ -99,6 +147,7 @@ export class DeliveryWorker {
     this.#running = false;
     this.#signal.wake();
     await this.#loop;
+    while (this.#preparing.size > 0) await Promise.all(this.#preparing);
     for (const prepared of this.#slots.takeAllWaiting()) this.#giveBack(prepared.claimed, 'released');
     const grace = setTimeout(() => {
       for (const controller of this.#controllers) controller.abort();
@@ -124,9 +173,12 @@ export class DeliveryWorker {
         this.#log.error({ err: error }, 'could not release abandoned webhook deliveries');
       }
     }
+    // Claims wait until half the budget is free, so each takes a batch; a poll that times out claims
+    // whatever room there is, so due retries are not held back by direct dispatch.
+    let polled = true;
     while (this.#running) {
       const room = this.#maxHeld - this.#held;
-      if (this.#held <= this.#maxHeld / 2) {
+      if (this.#held <= this.#maxHeld / 2 || (polled && room > 0)) {
         let claimed: ClaimedDelivery[];
         try {
           claimed = await this.#deps.queue.claim({
@@ -138,15 +190,17 @@ export class DeliveryWorker {
           });
         } catch (error) {
           this.#log.error({ err: error }, 'could not claim webhook deliveries');
-          await this.#signal.wait(this.#deps.config.pollIntervalMs);
+          polled = !(await this.#signal.wait(this.#deps.config.pollIntervalMs));
           continue;
         }
+        this.#backlog = claimed.length >= Math.min(room, CLAIM_BATCH);
         if (claimed.length > 0) {
+          polled = false;
           await this.#accept(claimed);
           continue;
         }
       }
-      await this.#signal.wait(this.#deps.config.pollIntervalMs);
+      polled = !(await this.#signal.wait(this.#deps.config.pollIntervalMs));
     }
   }
 
@@ -155,9 +209,17 @@ export class DeliveryWorker {
       this.#held++;
       this.#slots.hold(delivery.endpoint_id);
     }
+    await this.#prepare(claimed);
+  }
+
+  /** Prepares held deliveries and queues them on their endpoints. */
+  async #prepare(
+    claimed: readonly ClaimedDelivery[],
+    messages?: ReadonlyMap<string, OpenMessage>,
+  ): Promise<void> {
     let preparation: Preparation;
     try {
-      preparation = await this.#preparer.prepare(claimed);
+      preparation = await this.#preparer.prepare(claimed, messages);
     } catch (error) {
       this.#log.error({ err: error }, 'could not load claimed webhook deliveries; giving them back');
       for (const delivery of claimed) this.#giveBack(delivery, 'released');
@@ -267,11 +329,12 @@ export class DeliveryWorker {
           );
         },
       )
-      .finally(() => {
-        // Wake the loop only when a claim could now take more; waking on every result would mostly
-        // claim nothing.
-        if (--this.#held === Math.floor(this.#maxHeld / 2)) this.#signal.wake();
-      });
+      .finally(() => this.#released());
+  }
+
+  /** A held delivery is done with. Wakes the loop only when a claim could now take a batch. */
+  #released(): void {
+    if (--this.#held === Math.floor(this.#maxHeld / 2)) this.#signal.wake();
   }
 
   /** A claimed delivery that will not be attempted here: skipped (failed for good) or released. */

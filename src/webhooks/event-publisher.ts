@@ -6,7 +6,9 @@ import type { Schema } from '../db/schema.ts';
 import { uuid7 } from '../db/uuid7.ts';
 import type { Environment } from '../environments/environment.ts';
 import { ApiError, invalidRequest } from '../http/api-error.ts';
-import type { DeliveryQueue } from './delivery-queue.ts';
+import type { OpenMessage } from './delivery-preparer.ts';
+import type { ClaimedDelivery, DeliveryQueue } from './delivery-queue.ts';
+import type { DeliveryWorker } from './delivery-worker.ts';
 import { subscribersOf } from './endpoint-store.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -30,8 +32,12 @@ export interface PublishedEvent {
   deliveries: number;
 }
 
+/** This instance's delivery worker, which takes what it has room for straight from the publish. */
+export type DirectDispatch = Pick<DeliveryWorker, 'reserve' | 'dispatch' | 'cancel'>;
+
 interface PendingPublish {
   message: WebhookMessageTable;
+  body: Buffer;
   firstDelayMs: number;
   claim: IdempotencyClaim | undefined;
 }
@@ -42,7 +48,9 @@ type PublishOutcome = PublishedEvent | ApiError | IdempotencyKeyTaken;
  * The publish API's engine (W1, K0): validates an event against its type's schema, seals its body and
  * stores it with one delivery per subscribed, enabled endpoint of that integrator and environment,
  * and nobody else's. Concurrent publishes share transactions (group commit); each call resolves only
- * once its event is committed, so an acknowledged event survives a crash.
+ * once its event is committed, so an acknowledged event survives a crash. Deliveries due at once that
+ * the local worker has room for are stored leased to it and handed over with the body (`DirectDispatch`);
+ * the rest wait in the queue and the worker is woken.
  */
 export class EventPublisher {
   readonly #db: Kysely<Schema>;
@@ -51,6 +59,7 @@ export class EventPublisher {
   readonly #queue: DeliveryQueue;
   readonly #firstDelayMs: number;
   readonly #onPublished: () => void;
+  readonly #dispatch: DirectDispatch | undefined;
   readonly #commits: GroupCommit<PendingPublish, PublishOutcome>;
 
   constructor(deps: {
@@ -60,6 +69,7 @@ export class EventPublisher {
     queue: DeliveryQueue;
     firstDelayMs: number;
     onPublished: () => void;
+    dispatch?: DirectDispatch;
   }) {
     this.#db = deps.db;
     this.#catalog = deps.catalog;
@@ -67,6 +77,7 @@ export class EventPublisher {
     this.#queue = deps.queue;
     this.#firstDelayMs = deps.firstDelayMs;
     this.#onPublished = deps.onPublished;
+    this.#dispatch = deps.dispatch;
     this.#commits = new GroupCommit((batch) => this.#commit(batch));
   }
 
@@ -78,11 +89,9 @@ export class EventPublisher {
     await this.#catalog.assertValidEvent(input.type, input.data);
     const now = Date.now();
     const id = uuid7(now);
-    const body = JSON.stringify({
-      type: input.type,
-      timestamp: new Date(now).toISOString(),
-      data: input.data,
-    });
+    const body = Buffer.from(
+      JSON.stringify({ type: input.type, timestamp: new Date(now).toISOString(), data: input.data }),
+    );
     const message: WebhookMessageTable = {
       id,
       integrator_id: input.integrator_id,
@@ -91,20 +100,54 @@ export class EventPublisher {
       payload_sealed: this.#envelope.seal(body, payloadContext(id)),
       created_at: now,
     };
-    const outcome = await this.#commits.submit({ message, firstDelayMs: this.#firstDelayMs, claim });
+    const outcome = await this.#commits.submit({ message, body, firstDelayMs: this.#firstDelayMs, claim });
     if (outcome instanceof Error) throw outcome;
-    if (outcome.deliveries > 0) this.#onPublished();
     return outcome;
   }
 
   async #commit(batch: PendingPublish[]): Promise<PublishOutcome[]> {
+    const direct: ClaimedDelivery[] = [];
+    const open = new Map<string, OpenMessage>();
+    let queued = 0;
+    let results: PublishOutcome[];
+    try {
+      results = await this.#store(batch, (delivery, message, body) => {
+        const lease = this.#dispatch?.reserve(delivery.endpoint_id, Date.now()) ?? null;
+        if (lease === null) {
+          queued++;
+          return;
+        }
+        delivery.locked_until = lease;
+        delivery.next_attempt_at = lease;
+        const { id, message_id, endpoint_id, integrator_id } = delivery;
+        direct.push({ id, message_id, endpoint_id, integrator_id, attempts: 0, retry_step: 0, lease });
+        const { payload_sealed: _sealed, ...fields } = message;
+        open.set(message.id, { ...fields, body });
+      });
+    } catch (error) {
+      this.#dispatch?.cancel(direct.map((delivery) => delivery.endpoint_id));
+      throw error;
+    }
+    this.#dispatch?.dispatch(direct, open);
+    if (queued > 0) this.#onPublished();
+    return results;
+  }
+
+  /**
+   * Stores a batch in one transaction; `route` sees each delivery due at once before it is written
+   * and may lease it to the local worker.
+   */
+  #store(
+    batch: PendingPublish[],
+    route: (delivery: WebhookDeliveryTable, message: WebhookMessageTable, body: Buffer) => void,
+  ): Promise<PublishOutcome[]> {
     return this.#db.transaction().execute(async (trx) => {
       const integrators = new Map<string, string | undefined>();
       const subscribers = new Map<string, { id: string; types: Set<string> }[]>();
       const messages: WebhookMessageTable[] = [];
       const deliveries: WebhookDeliveryTable[] = [];
       const results: PublishOutcome[] = [];
-      for (const { message, firstDelayMs, claim } of batch) {
+      for (const { message, body, firstDelayMs, claim } of batch) {
         if (!integrators.has(message.integrator_id)) {
           const row = await trx
             .selectFrom('integrators')
@@ -137,7 +180,7 @@ export class EventPublisher {
         for (const endpoint of endpoints) {
           if (!endpoint.types.has(message.event_type)) continue;
           count++;
-          deliveries.push({
+          const delivery: WebhookDeliveryTable = {
             id: uuid7(message.created_at),
             message_id: message.id,
             endpoint_id: endpoint.id,
@@ -152,7 +195,9 @@ export class EventPublisher {
             last_error: null,
             created_at: message.created_at,
             updated_at: message.created_at,
-          });
+          };
+          if (firstDelayMs === 0) route(delivery, message, body);
+          deliveries.push(delivery);
         }
         const published: PublishedEvent = {
           id: message.id,

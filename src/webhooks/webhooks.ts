@@ -82,6 +82,7 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
       queue,
       firstDelayMs: config.retrySchedule[0] ?? 0,
       onPublished: wake,
+      dispatch: worker,
     }),
     operations: new WebhookOperations({ db, audit, envelope, queue, wake }),
     worker,
