@@ -213,14 +213,18 @@ try {
     rates.raw?.push(raw);
     const parts = [`raw ${formatRate(raw)}/s`];
     for (const [name, rate] of measured) {
-      (rates[name] ??= []).push(rate);
-      (ratios[name] ??= []).push(rate / raw);
+      rates[name] = [...(rates[name] ?? []), rate];
+      ratios[name] = [...(ratios[name] ?? []), rate / raw];
       parts.push(`${name} ${formatRate(rate)}/s (${(rate / raw).toFixed(3)}×)`);
     }
     console.log(`  run ${run}: ${parts.join(', ')}`);
   }
-  console.log(`\nSigned deliveries/s through the durable queue against raw undici POSTs (median of ${RUNS} runs)`);
-  console.log(`  raw undici POST, concurrency ${CONCURRENCY}`.padEnd(40) + `${formatRate(median(rates.raw ?? []))}/s`);
+  console.log(
+    `\nSigned deliveries/s through the durable queue against raw undici POSTs (median of ${RUNS} runs)`,
+  );
+  console.log(
+    `  raw undici POST, concurrency ${CONCURRENCY}`.padEnd(40) + `${formatRate(median(rates.raw ?? []))}/s`,
+  );
   for (const [name, values] of Object.entries(ratios)) {
     const spread = `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
     console.log(
