@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { generateCredential } from '../crypto/key-format.ts';
+import { jsonString } from '../log/line-writer.ts';
 import { createLogger } from '../log/logger.ts';
 import type { Caller } from './auth-strategy.ts';
-import { createRequestLog, jsonString, type RequestRecord } from './request-log.ts';
+import { createRequestLog, type RequestRecord } from './request-log.ts';
 
 const capture = (level: 'info' | 'warn' = 'info') => {
   const lines: string[] = [];

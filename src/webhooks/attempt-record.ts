@@ -1,5 +1,7 @@
 import type { Envelope } from '../crypto/envelope.ts';
 import { uuid7 } from '../db/uuid7.ts';
+import { jsonString } from '../log/line-writer.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { AttemptResult } from './delivery-attempt.ts';
 import type { DeliveryOutcome } from './delivery-outcome.ts';
 import type { PreparedDelivery } from './delivery-preparer.ts';
@@ -9,12 +11,15 @@ import { attemptContext } from './webhook-message.ts';
 /** What one attempt leaves behind: the result to commit and the fields of its log line (L1). */
 export interface AttemptRecord {
   readonly result: Extract<DeliveryResult, { kind: 'attempted' }>;
-  readonly logFields: Record<string, unknown>;
+  /** The line's fields as JSON, each preceded by a comma, for `createLineWriter`. */
+  readonly logLine: string;
 }
 
 /**
  * The attempt row (numbered after the delivery's earlier attempts, its kept response sealed to the
  * row) and the log line of one attempt. The log line names the receiver's origin, never its full URL.
+ * Ids and the outcome are Gatehouse's own; the event type, origin and error go through
+ * `redactSecrets` and `jsonString`, as the line bypasses the logger's own redaction.
  */
 export function attemptRecord(
   prepared: PreparedDelivery,
@@ -46,19 +51,12 @@ export function attemptRecord(
       },
       outcome: outcome.kind === 'retry' ? { retryAt: outcome.at } : outcome.kind,
     },
-    logFields: {
-      webhook_id: claimed.message_id,
-      delivery_id: claimed.id,
-      endpoint_id: claimed.endpoint_id,
-      integrator_id: claimed.integrator_id,
-      event_type: prepared.eventType,
-      attempt: number,
-      method: 'POST',
-      origin: prepared.origin,
-      status_code: attempt.statusCode,
-      latency_ms: attempt.durationMs,
-      outcome: outcome.kind,
-      error: attempt.error,
-    },
+    logLine:
+      `,"webhook_id":"${claimed.message_id}","delivery_id":"${claimed.id}"` +
+      `,"endpoint_id":"${claimed.endpoint_id}","integrator_id":"${claimed.integrator_id}"` +
+      `,"event_type":${jsonString(redactSecrets(prepared.eventType))},"attempt":${number},"method":"POST"` +
+      `,"origin":${jsonString(redactSecrets(prepared.origin))},"status_code":${attempt.statusCode}` +
+      `,"latency_ms":${attempt.durationMs},"outcome":"${outcome.kind}"` +
+      `,"error":${attempt.error === null ? 'null' : jsonString(redactSecrets(attempt.error))}`,
   };
 }

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { DialectName } from '../db/database.ts';
+import { createLineWriter, type LineWriter } from '../log/line-writer.ts';
 import type { Logger } from '../log/logger.ts';
 import { attemptRecord } from './attempt-record.ts';
 import { type AttemptResult, sendDelivery } from './delivery-attempt.ts';
@@ -54,6 +55,7 @@ const STOP_GRACE_MS = 5000;
 export class DeliveryWorker {
   readonly #deps: DeliveryWorkerDeps;
   readonly #log: Logger;
+  readonly #attemptLog: LineWriter;
   readonly #leaseMs: number;
   readonly #maxHeld: number;
   readonly #signal = new WakeSignal();
@@ -76,6 +78,7 @@ export class DeliveryWorker {
   constructor(deps: DeliveryWorkerDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'webhooks' });
+    this.#attemptLog = createLineWriter(deps.logger, { component: 'webhooks' }, 'webhook delivery attempt');
     // A lease must outlast waiting here behind one full round of attempts plus the attempt itself.
     this.#leaseMs = 2 * deps.config.timeoutMs + 30_000;
     this.#maxHeld = 2 * deps.config.maxInFlight;
@@ -294,7 +297,7 @@ export class DeliveryWorker {
       disableAfterMs: this.#deps.config.disableAfterMs,
     });
     const record = attemptRecord(prepared, result, outcome, this.#deps.envelope);
-    this.#log.info(record.logFields, 'webhook delivery attempt');
+    if (this.#attemptLog.enabled()) this.#attemptLog.write(record.logLine);
     for (const listener of this.#attemptListeners) listener(outcome.kind);
     this.#finish(claimed, record.result, outcome.kind === 'retry' ? outcome.at : undefined);
     if (outcome.kind === 'failed' && outcome.disable !== null) {
