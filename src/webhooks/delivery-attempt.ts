@@ -58,15 +58,18 @@ export async function sendDelivery(options: {
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let total = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (keptBytes < KEPT_RESPONSE_BYTES) {
-        const part = chunk.subarray(0, KEPT_RESPONSE_BYTES - keptBytes);
-        kept.push(part);
-        keptBytes += part.length;
+    // Most receivers answer with no body: reading it as a stream would cost an async iterator each.
+    if (response.statusCode === 204 || response.headers['content-length'] === '0') await response.body.dump();
+    else
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (keptBytes < KEPT_RESPONSE_BYTES) {
+          const part = chunk.subarray(0, KEPT_RESPONSE_BYTES - keptBytes);
+          kept.push(part);
+          keptBytes += part.length;
+        }
+        if (total > DRAINED_RESPONSE_BYTES) break;
       }
-      if (total > DRAINED_RESPONSE_BYTES) break;
-    }
     const retryAfter = response.headers['retry-after'];
     return finish({
       statusCode: response.statusCode,
