@@ -8,6 +8,7 @@
  * on 127.0.0.1 and stops by itself; the last line is `{"bench":"webhooks","ratios":{…},"figures":{…}}`.
  *
  *   npm run bench:webhooks -- [--runs 3] [--seconds 5] [--concurrency 32] [--only raw,sqlite,postgres]
+ *     [--endpoints 1,50]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,12 +31,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '32' },
     only: { type: 'string', default: 'raw,sqlite,postgres' },
+    endpoints: { type: 'string', default: '1,50' },
   },
 });
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const ONLY = new Set(values.only.split(','));
+const ENDPOINT_COUNTS = values.endpoints.split(',').map(Number);
 const WARMUP_MS = 1500;
 const PUBLISHERS = 64;
 const MAX_BACKLOG = 4000;
@@ -61,17 +64,26 @@ const port = await new Promise<number>((resolve) =>
 const receiverUrl = `https://127.0.0.1:${port}`;
 const count = () => Atomics.load(received, 0);
 
+interface Measured {
+  readonly rate: number;
+  /** CPU time of this (the sending) thread per request the receiver got: steadier than the rate on a shared machine. */
+  readonly cpuMicros: number;
+}
+
 /** Counts what the receiver got during `SECONDS`, after a warm-up. */
-async function rateOver(): Promise<number> {
+async function rateOver(): Promise<Measured> {
   await sleep(WARMUP_MS);
   const start = count();
+  const cpu = process.threadCpuUsage();
   const started = performance.now();
   await sleep(SECONDS * 1000);
-  return ((count() - start) / (performance.now() - started)) * 1000;
+  const { user, system } = process.threadCpuUsage(cpu);
+  const received = count() - start;
+  return { rate: (received / (performance.now() - started)) * 1000, cpuMicros: (user + system) / received };
 }
 
 /** The limit: plain keep-alive undici POSTs of a same-sized signed-looking body, nothing stored. */
-async function rawPosts(): Promise<number> {
+async function rawPosts(): Promise<Measured> {
   const agent = new Agent({ connect: { ca: readFileSync(tls.caFile) }, keepAliveTimeout: 10_000 });
   const body = Buffer.from(
     JSON.stringify({ type: 'order.paid', timestamp: new Date().toISOString(), data: SAMPLE_DATA }),
@@ -102,7 +114,7 @@ async function rawPosts(): Promise<number> {
 }
 
 /** Publishes as fast as the queue takes it (bounded backlog) and counts signed deliveries. */
-async function throughGatehouse(database: 'sqlite' | 'postgres', endpoints: number): Promise<number> {
+async function throughGatehouse(database: 'sqlite' | 'postgres', endpoints: number): Promise<Measured> {
   const dataDir = mkdtempSync(join(dir, `${database}-`));
   let schema: string | undefined;
   const env: Record<string, string> = {
@@ -192,10 +204,10 @@ async function postgresReachable(): Promise<boolean> {
 }
 
 const withPostgres = ONLY.has('postgres') && (await postgresReachable());
-const scenarios: { name: string; run: () => Promise<number> }[] = [];
+const scenarios: { name: string; run: () => Promise<Measured> }[] = [];
 for (const database of ['sqlite', 'postgres'] as const) {
   if (!ONLY.has(database) || (database === 'postgres' && !withPostgres)) continue;
-  for (const endpoints of [1, 50])
+  for (const endpoints of ENDPOINT_COUNTS)
     scenarios.push({ name: `${database}_${endpoints}`, run: () => throughGatehouse(database, endpoints) });
 }
 console.log(
@@ -203,38 +215,48 @@ console.log(
     (ONLY.has('postgres') && !withPostgres ? ' (PostgreSQL not reachable: skipped)' : ''),
 );
 const rates: Record<string, number[]> = { raw: [] };
+const cpu: Record<string, number[]> = { raw: [] };
 const ratios: Record<string, number[]> = {};
+const record = (name: string, measured: Measured) => {
+  rates[name] = [...(rates[name] ?? []), measured.rate];
+  cpu[name] = [...(cpu[name] ?? []), measured.cpuMicros];
+};
 try {
   for (let run = 1; run <= RUNS; run++) {
     const before = await rawPosts();
-    const measured = new Map<string, number>();
+    const measured = new Map<string, Measured>();
     for (const scenario of scenarios) measured.set(scenario.name, await scenario.run());
-    const raw = (before + (await rawPosts())) / 2;
-    rates.raw?.push(raw);
+    const after = await rawPosts();
+    const raw = (before.rate + after.rate) / 2;
+    record('raw', { rate: raw, cpuMicros: (before.cpuMicros + after.cpuMicros) / 2 });
     const parts = [`raw ${formatRate(raw)}/s`];
-    for (const [name, rate] of measured) {
-      rates[name] = [...(rates[name] ?? []), rate];
-      ratios[name] = [...(ratios[name] ?? []), rate / raw];
-      parts.push(`${name} ${formatRate(rate)}/s (${(rate / raw).toFixed(3)}×)`);
+    for (const [name, result] of measured) {
+      record(name, result);
+      ratios[name] = [...(ratios[name] ?? []), result.rate / raw];
+      parts.push(`${name} ${formatRate(result.rate)}/s (${(result.rate / raw).toFixed(3)}×)`);
     }
     console.log(`  run ${run}: ${parts.join(', ')}`);
   }
   console.log(
-    `\nSigned deliveries/s through the durable queue against raw undici POSTs (median of ${RUNS} runs)`,
+    `\nSigned deliveries/s through the durable queue against raw undici POSTs (median of ${RUNS} runs),` +
+      " and the sending thread's CPU per delivery",
   );
+  const cpuOf = (name: string) => `${Math.round(median(cpu[name] ?? []))} µs`;
   console.log(
-    `  raw undici POST, concurrency ${CONCURRENCY}`.padEnd(40) + `${formatRate(median(rates.raw ?? []))}/s`,
+    `  raw undici POST, concurrency ${CONCURRENCY}`.padEnd(40) +
+      `${formatRate(median(rates.raw ?? []))}/s  ${cpuOf('raw')}`,
   );
   for (const [name, values] of Object.entries(ratios)) {
     const spread = `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
     console.log(
       `  ${name.replace(/_(\d+)$/, (_, n: string) => `, ${n} endpoint${n === '1' ? '' : 's'}`)}`.padEnd(40) +
-        `${formatRate(median(rates[name] ?? []))}/s  ${median(values).toFixed(3)}× (runs ${spread})`,
+        `${formatRate(median(rates[name] ?? []))}/s  ${cpuOf(name)}  ${median(values).toFixed(3)}× (runs ${spread})`,
     );
   }
-  const figures = Object.fromEntries(
-    Object.entries(rates).map(([name, values]) => [`${name}_per_second`, Math.round(median(values))]),
-  );
+  const figures = Object.fromEntries([
+    ...Object.entries(rates).map(([name, values]) => [`${name}_per_second`, Math.round(median(values))]),
+    ...Object.entries(cpu).map(([name, values]) => [`${name}_cpu_us`, Math.round(median(values))]),
+  ]);
   const headline = Object.fromEntries(
     Object.entries(ratios).map(([name, values]) => [`${name}_vs_raw`, Number(median(values).toFixed(3))]),
   );
