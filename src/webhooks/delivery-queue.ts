@@ -90,8 +90,10 @@ export class DeliveryQueue {
     leaseMs: number;
     exclude: ReadonlySet<string>;
     capacityOf: (endpointId: string) => number;
+    /** Told what the claim saw but did not take: endpoints whose due deliveries it left for lack of capacity, and whether it stopped at `limit`. */
+    onLeftBehind?: (endpointIds: ReadonlySet<string>, truncated: boolean) => void;
   }): Promise<ClaimedDelivery[]> {
-    const { now, limit, leaseMs, exclude, capacityOf } = options;
+    const { now, limit, leaseMs, exclude, capacityOf, onLeftBehind } = options;
     return this.#db.transaction().execute(async (trx) => {
       let query = trx
         .selectFrom('webhook_deliveries')
@@ -104,12 +106,17 @@ export class DeliveryQueue {
       if (this.#dialect === 'postgres') query = query.forUpdate().skipLocked();
       const candidates = await query.execute();
       const taken = new Map<string, number>();
+      const leftBehind = new Set<string>();
       const picked = candidates.filter((candidate) => {
         const used = taken.get(candidate.endpoint_id) ?? 0;
-        if (used >= capacityOf(candidate.endpoint_id)) return false;
+        if (used >= capacityOf(candidate.endpoint_id)) {
+          leftBehind.add(candidate.endpoint_id);
+          return false;
+        }
         taken.set(candidate.endpoint_id, used + 1);
         return true;
       });
+      onLeftBehind?.(leftBehind, candidates.length >= limit);
       const lease = now + leaseMs;
       for (const chunk of chunks(picked, CHUNK)) {
         await trx

@@ -359,15 +359,18 @@ describe('the delivery worker', () => {
 
     it('a delivery published while the worker runs is stored leased to it and delivered with no claim', async () => {
       await endpoint('/direct');
-      // Its first claim (at start) finds nothing, and it then sleeps for a minute unless woken.
+      // One event waits in the queue; the worker's first claim (at start) takes it, and from then on
+      // it sleeps for a minute unless woken, which this publisher never does.
+      const queued = await publish();
       const worker = startWorker({ pollIntervalMs: 60_000 });
+      await settled(queued, 'succeeded');
       const publisher = publisherFor(worker);
       const messageId = await publishThrough(publisher, { id: 'd-1' });
       const stored = await deliveryOf(messageId);
       assert.ok(stored.status === 'succeeded' || (stored.locked_until ?? 0) > Date.now(), 'committed leased');
       await settled(messageId, 'succeeded');
       assert.deepEqual(
-        (JSON.parse(receiver.at('/direct')[0]?.body.toString() ?? '{}') as { data: unknown }).data,
+        (JSON.parse(receiver.at('/direct')[1]?.body.toString() ?? '{}') as { data: unknown }).data,
         {
           id: 'd-1',
         },

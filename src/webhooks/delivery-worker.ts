@@ -16,6 +16,7 @@ import type { ClaimedDelivery, DeliveryQueue, DeliveryResult } from './delivery-
 import { deliveryHeaders } from './delivery-signer.ts';
 import { EndpointSlots } from './endpoint-slots.ts';
 import { GroupCommit } from './group-commit.ts';
+import { QueueBacklog } from './queue-backlog.ts';
 import { WakeSignal } from './wake-signal.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 
@@ -72,8 +73,7 @@ export class DeliveryWorker {
   #inFlight = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #retryAt = Number.POSITIVE_INFINITY;
-  /** The last claim took all it asked for: older deliveries are waiting in the queue. */
-  #backlog = false;
+  readonly #backlog = new QueueBacklog();
 
   constructor(deps: DeliveryWorkerDeps) {
     this.#deps = deps;
@@ -101,21 +101,37 @@ export class DeliveryWorker {
     this.#loop = this.#run();
   }
 
-  /** There may be new due deliveries (a publish on this instance). */
+  /** There may be new due deliveries (a replay on this instance). */
   wake(): void {
+    this.#backlog.announce();
     this.#signal.wake();
   }
 
   /**
+   * Deliveries were queued for these endpoints (a publish on this instance). An endpoint still holding
+   * more than a round is refilled when it is down to one, so waking for it alone would run a claim
+   * that skips it.
+   */
+  wakeFor(endpointIds: ReadonlySet<string>): void {
+    this.#backlog.queued(endpointIds);
+    const full = this.#slots.full();
+    for (const id of endpointIds) {
+      if (!full.has(id)) {
+        this.#signal.wake();
+        return;
+      }
+    }
+  }
+
+  /**
    * Takes a delivery about to be published on this instance straight into this worker, or refuses
-   * (null): while stopped, or when this worker's or the endpoint's budget is full. While the queue has
-   * a backlog, only half the budget is open to them, so the oldest deliveries keep moving. Returns the lease to store with the delivery; the publisher then
-   * calls `dispatch` once it is committed, or `cancel`.
+   * (null): while stopped, when this worker's or the endpoint's budget is full, or when deliveries
+   * may be waiting in the queue ahead of it (`QueueBacklog`). Returns the lease to store with the
+   * delivery; the publisher then calls `dispatch` once it is committed, or `cancel`.
    */
   reserve(endpointId: string, now: number): number | null {
-    const budget = this.#backlog ? this.#maxHeld / 2 : this.#maxHeld;
-    if (!this.#running || this.#held >= budget) return null;
-    if (this.#slots.roomFor(endpointId) <= 0) return null;
+    if (!this.#running || this.#held >= this.#maxHeld) return null;
+    if (this.#slots.roomFor(endpointId) <= 0 || !this.#backlog.mayDispatch(endpointId)) return null;
     this.#held++;
     this.#slots.hold(endpointId);
     return now + this.#leaseMs;
@@ -181,22 +197,28 @@ export class DeliveryWorker {
     let polled = true;
     while (this.#running) {
       const room = this.#maxHeld - this.#held;
-      if (this.#held <= this.#maxHeld / 2 || (polled && room > 0)) {
+      const exclude = this.#slots.full();
+      const due = this.#held <= this.#maxHeld / 2 && this.#backlog.worthClaiming(exclude);
+      if (due || (polled && room > 0)) {
         let claimed: ClaimedDelivery[];
+        let seen = { leftBehind: new Set<string>() as ReadonlySet<string>, truncated: true };
         try {
           claimed = await this.#deps.queue.claim({
             now: Date.now(),
             limit: Math.min(room, CLAIM_BATCH),
             leaseMs: this.#leaseMs,
-            exclude: this.#slots.full(),
+            exclude,
             capacityOf: (id) => this.#slots.roomFor(id),
+            onLeftBehind: (leftBehind, truncated) => {
+              seen = { leftBehind, truncated };
+            },
           });
         } catch (error) {
           this.#log.error({ err: error }, 'could not claim webhook deliveries');
           polled = !(await this.#signal.wait(this.#deps.config.pollIntervalMs));
           continue;
         }
-        this.#backlog = claimed.length >= Math.min(room, CLAIM_BATCH);
+        this.#backlog.claimed(exclude, seen.leftBehind, seen.truncated);
         if (claimed.length > 0) {
           polled = false;
           await this.#accept(claimed);
@@ -358,7 +380,7 @@ export class DeliveryWorker {
       () => {
         this.#retryTimer = null;
         this.#retryAt = Number.POSITIVE_INFINITY;
-        this.#signal.wake();
+        this.wake();
       },
       Math.max(0, at - Date.now()),
     );

@@ -58,7 +58,7 @@ export class EventPublisher {
   readonly #envelope: Envelope;
   readonly #queue: DeliveryQueue;
   readonly #firstDelayMs: number;
-  readonly #onPublished: () => void;
+  readonly #onPublished: (endpointIds: ReadonlySet<string>) => void;
   readonly #dispatch: DirectDispatch | undefined;
   readonly #commits: GroupCommit<PendingPublish, PublishOutcome>;
 
@@ -68,7 +68,8 @@ export class EventPublisher {
     envelope: Envelope;
     queue: DeliveryQueue;
     firstDelayMs: number;
-    onPublished: () => void;
+    /** Deliveries were queued (not dispatched directly) for these endpoints. */
+    onPublished: (endpointIds: ReadonlySet<string>) => void;
     dispatch?: DirectDispatch;
   }) {
     this.#db = deps.db;
@@ -108,13 +109,13 @@ export class EventPublisher {
   async #commit(batch: PendingPublish[]): Promise<PublishOutcome[]> {
     const direct: ClaimedDelivery[] = [];
     const open = new Map<string, OpenMessage>();
-    let queued = 0;
+    const queued = new Set<string>();
     let results: PublishOutcome[];
     try {
       results = await this.#store(batch, (delivery, message, body) => {
         const lease = this.#dispatch?.reserve(delivery.endpoint_id, Date.now()) ?? null;
         if (lease === null) {
-          queued++;
+          queued.add(delivery.endpoint_id);
           return;
         }
         delivery.locked_until = lease;
@@ -129,7 +130,7 @@ export class EventPublisher {
       throw error;
     }
     this.#dispatch?.dispatch(direct, open);
-    if (queued > 0) this.#onPublished();
+    if (queued.size > 0) this.#onPublished(queued);
     return results;
   }
 

@@ -81,7 +81,7 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
       envelope,
       queue,
       firstDelayMs: config.retrySchedule[0] ?? 0,
-      onPublished: wake,
+      onPublished: (endpointIds) => worker.wakeFor(endpointIds),
       dispatch: worker,
     }),
     operations: new WebhookOperations({ db, audit, envelope, queue, wake }),
