@@ -43,6 +43,9 @@ export interface DeliveryPreparerDeps {
 }
 
 const KEY_CACHE_SIZE = 10_000;
+/** Bodies of events this instance published and queued, kept for their claims: at most ~32 MiB. */
+const RECENT_BODIES = 2048;
+const RECENT_BODY_MAX_BYTES = 16 * 1024;
 
 /**
  * Turns a batch of claimed deliveries into attempts: loads their messages and endpoints in two
@@ -53,21 +56,28 @@ const KEY_CACHE_SIZE = 10_000;
 export class DeliveryPreparer {
   readonly #deps: DeliveryPreparerDeps;
   readonly #keys = new BoundedCache<string, KeyObject>(KEY_CACHE_SIZE);
+  readonly #recent = new BoundedCache<string, OpenMessage>(RECENT_BODIES);
 
   constructor(deps: DeliveryPreparerDeps) {
     this.#deps = deps;
   }
 
+  /** Events just published and queued here: their claims need not read them back and decrypt them. */
+  remember(messages: Iterable<OpenMessage>): void {
+    for (const message of messages)
+      if (message.body.length <= RECENT_BODY_MAX_BYTES) this.#recent.set(message.id, message);
+  }
+
   /**
    * Rejects when the batch cannot be loaded (the caller gives it back). Messages in `open` (just
-   * published here) are neither read back nor decrypted again.
+   * published here) or remembered are neither read back nor decrypted again.
    */
   async prepare(
     claimed: readonly ClaimedDelivery[],
     open?: ReadonlyMap<string, OpenMessage>,
   ): Promise<Preparation> {
     const [messages, { endpoints, secrets }] = await Promise.all([
-      open ?? this.#deps.queue.loadMessages(claimed.map((delivery) => delivery.message_id)),
+      open ?? this.#messagesOf(claimed),
       this.#deps.queue.loadEndpoints(
         claimed.map((delivery) => delivery.endpoint_id),
         Date.now(),
@@ -113,6 +123,21 @@ export class DeliveryPreparer {
       });
     }
     return preparation;
+  }
+
+  async #messagesOf(
+    claimed: readonly ClaimedDelivery[],
+  ): Promise<Map<string, OpenMessage | WebhookMessageTable>> {
+    const messages = new Map<string, OpenMessage | WebhookMessageTable>();
+    const missing: string[] = [];
+    for (const { message_id: id } of claimed) {
+      const remembered = this.#recent.get(id);
+      if (remembered) messages.set(id, remembered);
+      else missing.push(id);
+    }
+    if (missing.length > 0)
+      for (const [id, row] of await this.#deps.queue.loadMessages(missing)) messages.set(id, row);
+    return messages;
   }
 
   /** Each endpoint's signing keys, newest first. */

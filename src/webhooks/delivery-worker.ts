@@ -149,6 +149,11 @@ export class DeliveryWorker {
     void task.finally(() => this.#preparing.delete(task));
   }
 
+  /** Events just published here and queued (not dispatched): their claims will not read them back. */
+  remember(messages: Iterable<OpenMessage>): void {
+    this.#preparer.remember(messages);
+  }
+
   /** Reservations whose publish was not committed. */
   cancel(endpointIds: readonly string[]): void {
     for (const endpointId of endpointIds) {

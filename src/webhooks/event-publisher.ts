@@ -33,7 +33,7 @@ export interface PublishedEvent {
 }
 
 /** This instance's delivery worker, which takes what it has room for straight from the publish. */
-export type DirectDispatch = Pick<DeliveryWorker, 'reserve' | 'dispatch' | 'cancel'>;
+export type DirectDispatch = Pick<DeliveryWorker, 'reserve' | 'dispatch' | 'cancel' | 'remember'>;
 
 interface PendingPublish {
   message: WebhookMessageTable;
@@ -109,20 +109,22 @@ export class EventPublisher {
   async #commit(batch: PendingPublish[]): Promise<PublishOutcome[]> {
     const direct: ClaimedDelivery[] = [];
     const open = new Map<string, OpenMessage>();
+    const queuedMessages = new Map<string, OpenMessage>();
     const queued = new Set<string>();
     let results: PublishOutcome[];
     try {
       results = await this.#store(batch, (delivery, message, body) => {
         const lease = this.#dispatch?.reserve(delivery.endpoint_id, Date.now()) ?? null;
+        const { payload_sealed: _sealed, ...fields } = message;
         if (lease === null) {
           queued.add(delivery.endpoint_id);
+          queuedMessages.set(message.id, { ...fields, body });
           return;
         }
         delivery.locked_until = lease;
         delivery.next_attempt_at = lease;
         const { id, message_id, endpoint_id, integrator_id } = delivery;
         direct.push({ id, message_id, endpoint_id, integrator_id, attempts: 0, retry_step: 0, lease });
-        const { payload_sealed: _sealed, ...fields } = message;
         open.set(message.id, { ...fields, body });
       });
     } catch (error) {
@@ -130,7 +132,10 @@ export class EventPublisher {
       throw error;
     }
     this.#dispatch?.dispatch(direct, open);
-    if (queued.size > 0) this.#onPublished(queued);
+    if (queued.size > 0) {
+      this.#dispatch?.remember(queuedMessages.values());
+      this.#onPublished(queued);
+    }
     return results;
   }
 
