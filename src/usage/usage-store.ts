@@ -29,7 +29,7 @@ const DAY_MS = 86_400_000;
  */
 export const CREDENTIALS_PER_CHUNK = 500;
 
-/** Usage records on SQLite or PostgreSQL (the same queries on both). */
+/** Usage records on SQLite or PostgreSQL (the same queries on both, bar `usage-statements.ts`' dialect words). */
 export class UsageStore {
   readonly #db: Kysely<Schema>;
   readonly #statements: UsageStatements;
