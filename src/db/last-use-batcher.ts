@@ -1,3 +1,5 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+
 const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 /** Rows per statement: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535. */
 const ROWS_PER_WRITE = 500;
@@ -7,9 +9,10 @@ export type LastUseWrite = (batch: ReadonlyMap<string, number>) => Promise<unkno
 
 /**
  * Gathers "last used" times in memory and writes them in batches, one statement per few hundred
- * credentials, every `flushIntervalMs` and on `close()`: recording a use costs the request one map
- * write, never a database statement. A failed batch is kept and merged into the next one (the
- * later time wins). The caller decides how often a credential is worth recording at all.
+ * credentials with the event loop running between statements, every `flushIntervalMs` and on
+ * `close()`: recording a use costs the request one map write, never a database statement. A failed
+ * batch is kept and merged into the next one (the later time wins). The caller decides how often a
+ * credential is worth recording at all.
  */
 export class LastUseBatcher {
   #pending = new Map<string, number>();
@@ -68,7 +71,9 @@ export class LastUseBatcher {
       }
     }
     if (chunk.size > 0) chunks.push(chunk);
-    for (const part of chunks) {
+    for (const [index, part] of chunks.entries()) {
+      // On SQLite a write runs on this thread: requests are served between chunks, not after all of them.
+      if (index > 0) await yieldToEventLoop();
       try {
         await this.#write(part);
       } catch (error) {

@@ -1,6 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.ts';
-import type { UsageBatch } from './usage-counter.ts';
+import type { CredentialUsage, UsageBatch } from './usage-counter.ts';
+import { chunksOf, type UsageStatements, usageStatements } from './usage-statements.ts';
 
 /** A minute's counts as stored. */
 export interface UsageMinute {
@@ -13,105 +15,126 @@ export interface UsageMinute {
 
 /** What applying a batch found before it added its counts: the detectors' input. */
 export interface AppliedBatch {
-  /** False when this batch id was applied before (a retry whose earlier commit landed): nothing added. */
+  /** False when all of this batch was applied before (a retry whose earlier commits landed): nothing added. */
   readonly applied: boolean;
-  /** Per credential in the batch: its first recorded use before this batch (null: none) and the addresses it had never used. */
+  /** Per credential this call added: its first recorded use before this batch (null: none) and the addresses it had never used. */
   readonly credentials: ReadonlyMap<string, { firstUse: number | null; newIps: readonly string[] }>;
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Credentials per chunk of a batch: a chunk is one short transaction of three statements and the
+ * event loop runs between chunks, so a flush of 100,000 credentials neither holds the data path's
+ * thread nor the database's write lock for long.
+ */
+export const CREDENTIALS_PER_CHUNK = 500;
 
-/** Usage records on SQLite or PostgreSQL (the same queries on both). */
+/** Usage records on SQLite or PostgreSQL (the same queries on both, bar `usage-statements.ts`' dialect words). */
 export class UsageStore {
   readonly #db: Kysely<Schema>;
-  readonly #least: string;
-  readonly #greatest: string;
+  readonly #statements: UsageStatements;
 
   constructor(db: Kysely<Schema>, dialect: 'sqlite' | 'postgres') {
     this.#db = db;
-    // SQLite's scalar min/max of two values are PostgreSQL's least/greatest.
-    this.#least = dialect === 'postgres' ? 'least' : 'min';
-    this.#greatest = dialect === 'postgres' ? 'greatest' : 'max';
+    this.#statements = usageStatements(dialect);
   }
 
   /**
-   * Adds one batch's counts in one transaction, together with its id: a crash before the commit
-   * loses this batch only, and a batch is never added twice (the id's row makes a retry a no-op).
+   * Adds one batch's counts, a chunk of credentials per transaction with the event loop running
+   * between chunks. Each chunk's transaction records a marker (`<id>#<n>`; the last one records the
+   * batch id and clears the markers), so a retry of a batch skips what an earlier attempt committed
+   * and a count is never added twice; a crash loses only the chunks not yet committed.
    */
   async apply(batch: UsageBatch, now: number): Promise<AppliedBatch> {
-    return this.#db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('usage_batches')
-        .values({ id: batch.id, applied_at: now })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
-        return { applied: false, credentials: new Map() };
-      const found = new Map<string, { firstUse: number | null; newIps: string[] }>();
-      for (const [credentialId, usage] of batch.credentials) {
-        const known = await trx
-          .selectFrom('usage_ips')
-          .select(['ip', 'first_seen'])
-          .where('credential_id', '=', credentialId)
-          .where('ip', 'in', [...usage.ips.keys()])
-          .execute();
-        const first = await trx
-          .selectFrom('usage_ips')
-          .select((eb) => eb.fn.min('first_seen').as('first'))
-          .where('credential_id', '=', credentialId)
+    const found = new Map<string, { firstUse: number | null; newIps: string[] }>();
+    const recorded = await this.#db
+      .selectFrom('usage_batches')
+      .select('id')
+      .where('id', '=', batch.id)
+      .executeTakeFirst();
+    if (recorded !== undefined) return { applied: false, credentials: found };
+    // In key order, each chunk touches a narrow range of the tables' indexes: fewer pages to read
+    // and to write at each commit than credentials picked at random.
+    const sorted = [...batch.credentials].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const chunks = [...chunksOf(sorted, CREDENTIALS_PER_CHUNK)];
+    if (chunks.length === 0) chunks.push([]);
+    const markers = chunks.slice(0, -1).map((_, n) => `${batch.id}#${n}`);
+    let applied = false;
+    for (const [n, chunk] of chunks.entries()) {
+      if (n > 0) await yieldToEventLoop();
+      const last = n === chunks.length - 1;
+      const added = await this.#db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('usage_batches')
+          .values({ id: last ? batch.id : (markers[n] as string), applied_at: now })
+          .onConflict((oc) => oc.column('id').doNothing())
           .executeTakeFirst();
-        const seen = new Set(known.map((row) => row.ip));
-        found.set(credentialId, {
-          firstUse: first?.first == null ? null : Number(first.first),
-          newIps: [...usage.ips.keys()].filter((ip) => !seen.has(ip)),
-        });
-        for (const [minute, counts] of usage.minutes) {
-          await trx
-            .insertInto('usage_minutes')
-            .values({
-              credential_id: credentialId,
-              minute,
-              status_2xx: counts[0],
-              status_3xx: counts[1],
-              status_4xx: counts[2],
-              status_5xx: counts[3],
-            })
-            .onConflict((oc) =>
-              oc.columns(['credential_id', 'minute']).doUpdateSet({
-                status_2xx: sql`usage_minutes.status_2xx + excluded.status_2xx`,
-                status_3xx: sql`usage_minutes.status_3xx + excluded.status_3xx`,
-                status_4xx: sql`usage_minutes.status_4xx + excluded.status_4xx`,
-                status_5xx: sql`usage_minutes.status_5xx + excluded.status_5xx`,
-              }),
-            )
-            .execute();
-        }
-        for (const [ip, use] of usage.ips) {
-          await trx
-            .insertInto('usage_ips')
-            .values({
-              credential_id: credentialId,
-              ip,
-              first_seen: use.firstSeen,
-              last_seen: use.lastSeen,
-              request_count: use.count,
-            })
-            .onConflict((oc) =>
-              oc.columns(['credential_id', 'ip']).doUpdateSet({
-                first_seen: sql`${sql.raw(this.#least)}(usage_ips.first_seen, excluded.first_seen)`,
-                last_seen: sql`${sql.raw(this.#greatest)}(usage_ips.last_seen, excluded.last_seen)`,
-                request_count: sql`usage_ips.request_count + excluded.request_count`,
-              }),
-            )
-            .execute();
-        }
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+        await this.#applyChunk(trx, chunk, found);
+        if (!last) return true;
+        if (markers.length > 0) await trx.deleteFrom('usage_batches').where('id', 'in', markers).execute();
+        await trx
+          .deleteFrom('usage_batches')
+          .where('applied_at', '<', now - DAY_MS)
+          .execute();
+        return true;
+      });
+      applied ||= added;
+    }
+    return { applied, credentials: found };
+  }
+
+  async #applyChunk(
+    trx: Transaction<Schema>,
+    chunk: readonly [string, CredentialUsage][],
+    found: Map<string, { firstUse: number | null; newIps: string[] }>,
+  ): Promise<void> {
+    const pairs: [string, string][] = [];
+    const minutes: [string, number, number, number, number, number][] = [];
+    const ips: [string, string, number, number, number][] = [];
+    for (const [credentialId, usage] of chunk) {
+      found.set(credentialId, { firstUse: null, newIps: [] });
+      for (const [minute, counts] of usage.minutes) minutes.push([credentialId, minute, ...counts]);
+      for (const [ip, use] of usage.ips) {
+        pairs.push([credentialId, ip]);
+        ips.push([credentialId, ip, use.firstSeen, use.lastSeen, use.count]);
       }
-      await trx
-        .deleteFrom('usage_batches')
-        .where('applied_at', '<', now - DAY_MS)
-        .execute();
-      return { applied: true, credentials: found };
-    });
+    }
+    // Read before writing: the detectors want each credential's state before this batch.
+    const known = await trx.executeQuery<LookupRow>(
+      CompiledQuery.raw(this.#statements.lookup, [JSON.stringify(pairs)]),
+    );
+    for (const row of known.rows) {
+      const entry = found.get(row.credential_id);
+      if (entry === undefined) continue;
+      if (row.first_use != null) entry.firstUse = Number(row.first_use);
+      if (Number(row.known) === 0) entry.newIps.push(row.ip);
+    }
+    await trx.executeQuery(CompiledQuery.raw(this.#statements.addMinutes, [JSON.stringify(minutes)]));
+    await trx.executeQuery(CompiledQuery.raw(this.#statements.addIps, [JSON.stringify(ips)]));
+  }
+
+  /**
+   * Per credential, its minutes in [since, until), in one statement for many credentials (the
+   * detectors' read after a batch). A credential with no minutes in its range is absent.
+   */
+  async recentMinutes(
+    ranges: readonly (readonly [credentialId: string, since: number, until: number])[],
+  ): Promise<Map<string, UsageMinute[]>> {
+    const result = await this.#db.executeQuery<UsageMinuteRow>(
+      CompiledQuery.raw(this.#statements.recentMinutes, [JSON.stringify(ranges)]),
+    );
+    const byCredential = new Map<string, UsageMinute[]>();
+    for (const row of result.rows) {
+      let list = byCredential.get(row.credential_id);
+      if (list === undefined) {
+        list = [];
+        byCredential.set(row.credential_id, list);
+      }
+      list.push(toUsageMinute(row));
+    }
+    for (const list of byCredential.values()) list.sort((a, b) => a.minute - b.minute);
+    return byCredential;
   }
 
   /** A credential's minutes in [since, until), oldest first (at most `limit` when given). */
@@ -125,13 +148,7 @@ export class UsageStore {
       .orderBy('minute');
     if (limit !== undefined) select = select.limit(limit);
     const rows = await select.execute();
-    return rows.map((row) => ({
-      minute: Number(row.minute),
-      status2xx: Number(row.status_2xx),
-      status3xx: Number(row.status_3xx),
-      status4xx: Number(row.status_4xx),
-      status5xx: Number(row.status_5xx),
-    }));
+    return rows.map(toUsageMinute);
   }
 
   /** The credentials used from `ip` at or after `since` (incident selection by address). */
@@ -231,5 +248,31 @@ function toUsedAddress(row: UsageIpRow): UsedAddress {
     firstSeen: Number(row.first_seen),
     lastSeen: Number(row.last_seen),
     count: Number(row.request_count),
+  };
+}
+
+interface LookupRow {
+  credential_id: string;
+  ip: string;
+  first_use: number | string | null;
+  known: number | string;
+}
+
+interface UsageMinuteRow {
+  credential_id: string;
+  minute: number | string;
+  status_2xx: number | string;
+  status_3xx: number | string;
+  status_4xx: number | string;
+  status_5xx: number | string;
+}
+
+function toUsageMinute(row: Omit<UsageMinuteRow, 'credential_id'>): UsageMinute {
+  return {
+    minute: Number(row.minute),
+    status2xx: Number(row.status_2xx),
+    status3xx: Number(row.status_3xx),
+    status4xx: Number(row.status_4xx),
+    status5xx: Number(row.status_5xx),
   };
 }

@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { MIGRATIONS } from '../../src/server/migrations.ts';
 import type { AlertSink } from '../../src/usage/alert-sink.ts';
-import { UsageCounter } from '../../src/usage/usage-counter.ts';
+import { type UsageBatch, UsageCounter } from '../../src/usage/usage-counter.ts';
 import { runUsageDetectors } from '../../src/usage/usage-detectors.ts';
 import { DEFAULT_USAGE_SETTINGS } from '../../src/usage/usage-settings.ts';
-import { UsageStore } from '../../src/usage/usage-store.ts';
+import { CREDENTIALS_PER_CHUNK, UsageStore } from '../../src/usage/usage-store.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
 
 const postgres = await createTestPostgres();
@@ -86,6 +86,60 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       });
       assert.deepEqual(raised.map((a) => a.rule).sort(), ['error_rate', 'new_ip', 'volume_spike']);
       assert.ok(raised.every((a) => a.subject === 'credential:cred-2'));
+    });
+
+    it('a batch of many credentials counts each exactly once, also when a write fails midway and is retried', async () => {
+      const counter = new UsageCounter('run-many');
+      const credentials = 2 * CREDENTIALS_PER_CHUNK + 200;
+      // Zero-padded, so key order (the order chunks are written in) is numeric order.
+      const id = (i: number) => `cred-many-${String(i).padStart(5, '0')}`;
+      for (let i = 0; i < credentials; i++) {
+        counter.count(id(i), '192.0.2.10', 200, T0 + 1_000);
+        counter.count(id(i), `198.51.100.${i % 7}`, i % 3 === 0 ? 503 : 200, T0 + MINUTE + i);
+      }
+      // The last credential fails every request: the detectors must single it out.
+      for (let n = 0; n < 30; n++) counter.count(id(credentials - 1), '192.0.2.10', 500, T0 + MINUTE);
+      const batch: UsageBatch = counter.take();
+      // A value the database refuses (NOT NULL) in the second chunk: the first chunk commits, then the write fails.
+      const failing = batch.credentials.get(id(CREDENTIALS_PER_CHUNK + 5))?.ips.get('192.0.2.10');
+      assert.ok(failing);
+      const firstSeen = failing.firstSeen;
+      failing.firstSeen = Number.NaN;
+      await assert.rejects(store.apply(batch, T0 + 2 * MINUTE));
+      failing.firstSeen = firstSeen;
+      const applied = await store.apply(batch, T0 + 2 * MINUTE);
+      assert.equal(applied.applied, true);
+      assert.equal(
+        applied.credentials.has(id(0)),
+        false,
+        'the chunk committed before the failure is not reported again',
+      );
+      assert.deepEqual(applied.credentials.get(id(credentials - 1)), {
+        firstUse: null,
+        newIps: ['192.0.2.10', `198.51.100.${(credentials - 1) % 7}`],
+      });
+      assert.equal((await store.apply(batch, T0 + 2 * MINUTE)).applied, false);
+      for (const i of [0, CREDENTIALS_PER_CHUNK - 1, CREDENTIALS_PER_CHUNK + 5, credentials - 2]) {
+        assert.deepEqual(await store.minutes(id(i), T0, T0 + 2 * MINUTE), [
+          { minute: T0, status2xx: 1, status3xx: 0, status4xx: 0, status5xx: 0 },
+          {
+            minute: T0 + MINUTE,
+            status2xx: i % 3 === 0 ? 0 : 1,
+            status3xx: 0,
+            status4xx: 0,
+            status5xx: i % 3 === 0 ? 1 : 0,
+          },
+        ]);
+        assert.deepEqual((await store.ips(id(i))).map((address) => [address.ip, address.count]).sort(), [
+          ['192.0.2.10', 1],
+          [`198.51.100.${i % 7}`, 1],
+        ]);
+      }
+      const raised: { rule: string; subject: string }[] = [];
+      const sink: AlertSink = { raise: ({ rule, subject }) => void raised.push({ rule, subject }) };
+      const settings = { ...DEFAULT_USAGE_SETTINGS.detectors, newIp: { enabled: false, learningMs: 0 } };
+      await runUsageDetectors({ store, sink, settings, batch, applied, now: T0 + 2 * MINUTE });
+      assert.deepEqual(raised, [{ rule: 'error_rate', subject: `credential:${id(credentials - 1)}` }]);
     });
 
     it('a timeline reads the addresses used in a period, and an access review counts every address and lists the newest', async () => {
