@@ -43,9 +43,12 @@ export interface DeliveryPreparerDeps {
 }
 
 const KEY_CACHE_SIZE = 10_000;
-/** Bodies of events this instance published and queued, kept for their claims: at most ~32 MiB. */
-const RECENT_BODIES = 2048;
-const RECENT_BODY_MAX_BYTES = 16 * 1024;
+/**
+ * Bodies of events this instance published and queued, kept for their claims (at most 32 MiB): enough
+ * for a backlog of thousands of usual-sized events, which are claimed oldest first.
+ */
+const RECENT_BODIES = 16_384;
+const RECENT_BODY_MAX_BYTES = 2048;
 
 /**
  * Turns a batch of claimed deliveries into attempts: loads their messages and endpoints in two
