@@ -207,6 +207,7 @@ export class DeliveryWorker {
       if (due || (polled && room > 0)) {
         let claimed: ClaimedDelivery[];
         let seen = { leftBehind: new Set<string>() as ReadonlySet<string>, truncated: true };
+        this.#backlog.claiming();
         try {
           claimed = await this.#deps.queue.claim({
             now: Date.now(),

@@ -63,4 +63,18 @@ describe('what a worker knows of the queue', () => {
     backlog.queued(new Set(['c']));
     assert.equal(backlog.worthClaiming(full), true, 'queued for another');
   });
+
+  it('learns nothing from a claim about what was queued or announced while it ran', () => {
+    const backlog = new QueueBacklog();
+    backlog.claimed(none, none, false);
+    backlog.claiming();
+    backlog.queued(new Set(['a'])); // committed after the claim's read
+    backlog.claimed(none, none, false);
+    assert.equal(backlog.mayDispatch('a'), false, 'a delivery of `a` may wait in the queue');
+    assert.equal(backlog.worthClaiming(none), true, 'the next claim is worth it');
+    backlog.claiming();
+    backlog.announce(); // a retry came due, or a replay, after the claim's read
+    backlog.claimed(none, none, false);
+    assert.equal(backlog.worthClaiming(none), true, 'anything may be due');
+  });
 });

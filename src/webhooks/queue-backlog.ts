@@ -16,18 +16,32 @@ export class QueueBacklog {
   #truncated = true;
   /** The only endpoints due deliveries can be for; null when anything may be due. */
   #remainingFor: Set<string> | null = null;
+  // What was queued or announced while a claim ran (`claiming` to `claimed`): its read may have
+  // missed it, so the claim's outcome tells nothing about it.
+  #claimRunning = false;
+  readonly #queuedDuringClaim = new Set<string>();
+  #announcedDuringClaim = false;
+
+  /** A claim is about to read the queue. */
+  claiming(): void {
+    this.#claimRunning = true;
+    this.#queuedDuringClaim.clear();
+    this.#announcedDuringClaim = false;
+  }
 
   /** Deliveries were queued for these endpoints here. */
   queued(endpointIds: Iterable<string>): void {
     for (const id of endpointIds) {
       this.#waiting.add(id);
       this.#remainingFor?.add(id);
+      if (this.#claimRunning) this.#queuedDuringClaim.add(id);
     }
   }
 
   /** There may be new due deliveries anywhere. */
   announce(): void {
     this.#remainingFor = null;
+    if (this.#claimRunning) this.#announcedDuringClaim = true;
   }
 
   mayDispatch(endpointId: string): boolean {
@@ -47,12 +61,20 @@ export class QueueBacklog {
    */
   claimed(exclude: ReadonlySet<string>, leftBehind: ReadonlySet<string>, truncated: boolean): void {
     this.#truncated = truncated;
+    const missed = this.#queuedDuringClaim;
     if (!truncated)
-      for (const id of this.#waiting) if (!exclude.has(id) && !leftBehind.has(id)) this.#waiting.delete(id);
+      for (const id of this.#waiting)
+        if (!exclude.has(id) && !leftBehind.has(id) && !missed.has(id)) this.#waiting.delete(id);
     for (const id of leftBehind) this.#waiting.add(id);
     // A claim that took all it could of its whole window may be followed at once; one that spent its
     // window on endpoints now full is not: deliveries of others beyond it (if any) wait for their next
     // publish, a replay, a retry or the poll, instead of every claim reading past the same backlog.
-    this.#remainingFor = truncated && leftBehind.size === 0 ? null : new Set([...exclude, ...leftBehind]);
+    this.#remainingFor =
+      this.#announcedDuringClaim || (truncated && leftBehind.size === 0)
+        ? null
+        : new Set([...exclude, ...leftBehind, ...missed]);
+    this.#claimRunning = false;
+    this.#queuedDuringClaim.clear();
+    this.#announcedDuringClaim = false;
   }
 }
