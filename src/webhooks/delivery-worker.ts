@@ -74,6 +74,9 @@ export class DeliveryWorker {
   #retryTimer: NodeJS.Timeout | null = null;
   #retryAt = Number.POSITIVE_INFINITY;
   readonly #backlog = new QueueBacklog();
+  /** Reserved deliveries whose publish is still committing (neither dispatched nor cancelled). */
+  #reserved = 0;
+  #reservationsSettled: (() => void) | null = null;
 
   constructor(deps: DeliveryWorkerDeps) {
     this.#deps = deps;
@@ -133,6 +136,7 @@ export class DeliveryWorker {
     if (!this.#running || this.#held >= this.#maxHeld) return null;
     if (this.#slots.roomFor(endpointId) <= 0 || !this.#backlog.mayDispatch(endpointId)) return null;
     this.#held++;
+    this.#reserved++;
     this.#slots.hold(endpointId);
     return now + this.#leaseMs;
   }
@@ -140,6 +144,7 @@ export class DeliveryWorker {
   /** Reserved deliveries, now committed: attempted with the bodies in `messages`. */
   dispatch(deliveries: readonly ClaimedDelivery[], messages: ReadonlyMap<string, OpenMessage>): void {
     if (deliveries.length === 0) return;
+    this.#settleReservations(deliveries.length);
     if (!this.#running) {
       for (const delivery of deliveries) this.#giveBack(delivery, 'released');
       return;
@@ -160,6 +165,12 @@ export class DeliveryWorker {
       this.#slots.release(endpointId);
       this.#released();
     }
+    if (endpointIds.length > 0) this.#settleReservations(endpointIds.length);
+  }
+
+  #settleReservations(count: number): void {
+    this.#reserved -= count;
+    if (this.#reserved === 0) this.#reservationsSettled?.();
   }
 
   /**
@@ -171,6 +182,12 @@ export class DeliveryWorker {
     this.#running = false;
     this.#signal.wake();
     await this.#loop;
+    // A publish that reserved deliveries before the stop hands them over (or cancels) once it ends.
+    if (this.#reserved > 0)
+      await new Promise<void>((resolve) => {
+        this.#reservationsSettled = resolve;
+      });
+    this.#reservationsSettled = null;
     while (this.#preparing.size > 0) await Promise.all(this.#preparing);
     for (const prepared of this.#slots.takeAllWaiting()) this.#giveBack(prepared.claimed, 'released');
     const grace = setTimeout(() => {

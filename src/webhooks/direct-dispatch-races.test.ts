@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { logFile, recordSecret } from '../../test/support/artifacts.ts';
 import { eventually } from '../../test/support/eventually.ts';
-import { gates, RecordingReceiver } from '../../test/support/recording-receiver.ts';
+import { gate, gates, RecordingReceiver } from '../../test/support/recording-receiver.ts';
 import type { AuditContext } from '../audit/audit-log.ts';
 import { createLogger } from '../log/logger.ts';
 import { loadConfig } from '../server/config.ts';
@@ -152,5 +152,43 @@ describe('direct dispatch races', () => {
     await settled(first, 'succeeded');
     await settled(second, 'succeeded');
     assert.deepEqual(dataOf('/during'), [{ n: 'queued' }, { n: 'later' }], 'the older delivery first');
+  });
+
+  it('stop() waits for a delivery reserved by a publish still committing, and gives it back unleased', async () => {
+    await endpoint('/stopping');
+    const { worker, publisher } = setUp();
+    worker.start();
+    await settled(await publishThrough(publisher, { n: 'warm-up' }), 'succeeded');
+    const direct = await publishThrough(publisher, { n: 'direct' });
+    const row = await deliveryOf(direct);
+    assert.ok(row.status === 'succeeded' || (row.locked_until ?? 0) > Date.now(), 'dispatched directly');
+    await settled(direct, 'succeeded');
+
+    // This publish reserves its delivery, then its transaction waits (storing its idempotent response).
+    const held = gate();
+    let reached!: () => void;
+    const completing = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const publishing = publisher.publish(
+      { type: 'order.created', integrator_id: integrator, environment: 'production', data: { n: 'late' } },
+      {
+        take: async () => true,
+        complete: async () => {
+          reached();
+          await held.wait;
+        },
+      },
+    );
+    await completing;
+    const stopping = worker.stop();
+    held.release();
+    const { id } = await publishing;
+    await stopping;
+    const late = await deliveryOf(id);
+    assert.ok(
+      late.status === 'succeeded' || (late.status === 'pending' && late.locked_until === null),
+      `delivered or given back by the time stop() returned (status ${late.status}, locked_until ${late.locked_until})`,
+    );
   });
 });
