@@ -16,7 +16,6 @@ import { createServices, type Services } from '../server/services.ts';
 import type { DeliveryOutcome } from './delivery-outcome.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
-import { EventPublisher } from './event-publisher.ts';
 import { parseHmacSecret } from './signing-secret.ts';
 import { verifyStandardSignature } from './standard-signature.ts';
 import type { WebhookConfig } from './webhook-config.ts';
@@ -333,80 +332,5 @@ describe('the delivery worker', () => {
     await settled(messageId, 'succeeded');
     assert.equal(receiver.at('/stuck').length, 2);
     assert.equal((await deliveryOf(messageId)).attempts, 1);
-  });
-
-  describe('direct dispatch', () => {
-    /** A publisher handing what is due at once to `worker`, and never waking it: only dispatch delivers. */
-    const publisherFor = (worker: DeliveryWorker) =>
-      new EventPublisher({
-        db: services.database.db,
-        catalog: services.webhooks.catalog,
-        envelope: services.envelope,
-        queue: new DeliveryQueue(services.database.db, services.database.dialect),
-        firstDelayMs: 0,
-        onPublished: () => {},
-        dispatch: worker,
-      });
-    const publishThrough = async (publisher: EventPublisher, data: Record<string, unknown>) =>
-      (
-        await publisher.publish({
-          type: 'order.created',
-          integrator_id: integrator,
-          environment: 'production',
-          data,
-        })
-      ).id;
-
-    it('a delivery published while the worker runs is stored leased to it and delivered with no claim', async () => {
-      await endpoint('/direct');
-      // One event waits in the queue; the worker's first claim (at start) takes it, and from then on
-      // it sleeps for a minute unless woken, which this publisher never does.
-      const queued = await publish();
-      const worker = startWorker({ pollIntervalMs: 60_000 });
-      await settled(queued, 'succeeded');
-      const publisher = publisherFor(worker);
-      const messageId = await publishThrough(publisher, { id: 'd-1' });
-      const stored = await deliveryOf(messageId);
-      assert.ok(stored.status === 'succeeded' || (stored.locked_until ?? 0) > Date.now(), 'committed leased');
-      await settled(messageId, 'succeeded');
-      assert.deepEqual(
-        (JSON.parse(receiver.at('/direct')[1]?.body.toString() ?? '{}') as { data: unknown }).data,
-        {
-          id: 'd-1',
-        },
-      );
-      assert.equal((await deliveryOf(messageId)).locked_until, null);
-    });
-
-    it('a stopped worker takes nothing: the delivery waits in the queue, unleased, for the next claim', async () => {
-      await endpoint('/queued');
-      const worker = startWorker();
-      await worker.stop();
-      const messageId = await publishThrough(publisherFor(worker), { id: 'd-2' });
-      const stored = await deliveryOf(messageId);
-      assert.equal(stored.status, 'pending');
-      assert.equal(stored.locked_until, null);
-      assert.equal(receiver.received.length, 0);
-      startWorker();
-      await settled(messageId, 'succeeded');
-    });
-
-    it('takes no more than an endpoint may hold; the rest are queued and delivered by claims', async () => {
-      await endpoint('/busy');
-      const held = gate();
-      receiver.reply = async () => {
-        await held.wait;
-        return 204;
-      };
-      const worker = startWorker({ endpointConcurrency: 2 });
-      const publisher = publisherFor(worker);
-      const ids = await Promise.all(Array.from({ length: 10 }, (_, n) => publishThrough(publisher, { n })));
-      const rows = await Promise.all(ids.map(deliveryOf));
-      assert.equal(rows.filter((row) => row.locked_until !== null).length, 4, 'twice its concurrency');
-      held.release();
-      for (const id of ids) await settled(id, 'succeeded');
-      assert.equal(receiver.at('/busy').length, 10);
-      assert.ok((receiver.peak.get('/busy') ?? 0) <= 2);
-    });
   });
 });

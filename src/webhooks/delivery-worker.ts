@@ -17,6 +17,7 @@ import { deliveryHeaders } from './delivery-signer.ts';
 import { EndpointSlots } from './endpoint-slots.ts';
 import { GroupCommit } from './group-commit.ts';
 import { QueueBacklog } from './queue-backlog.ts';
+import { RetryAlarm } from './retry-alarm.ts';
 import { WakeSignal } from './wake-signal.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 
@@ -71,8 +72,7 @@ export class DeliveryWorker {
   readonly #attemptListeners: ((outcome: DeliveryOutcome['kind']) => void)[] = [];
   #held = 0;
   #inFlight = 0;
-  #retryTimer: NodeJS.Timeout | null = null;
-  #retryAt = Number.POSITIVE_INFINITY;
+  readonly #retryAlarm = new RetryAlarm(() => this.wake());
   readonly #backlog = new QueueBacklog();
   /** Reserved deliveries whose publish is still committing (neither dispatched nor cancelled). */
   #reserved = 0;
@@ -162,7 +162,7 @@ export class DeliveryWorker {
   /** Reservations whose publish was not committed. */
   cancel(endpointIds: readonly string[]): void {
     for (const endpointId of endpointIds) {
-      this.#slots.release(endpointId);
+      if (this.#slots.release(endpointId)) this.#signal.wake();
       this.#released();
     }
     if (endpointIds.length > 0) this.#settleReservations(endpointIds.length);
@@ -196,9 +196,7 @@ export class DeliveryWorker {
     while (this.#attempts.size > 0) await Promise.all(this.#attempts);
     clearTimeout(grace);
     await this.#results.flush();
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-    this.#retryAt = Number.POSITIVE_INFINITY;
+    this.#retryAlarm.cancel();
   }
 
   async #run(): Promise<void> {
@@ -214,14 +212,17 @@ export class DeliveryWorker {
         this.#log.error({ err: error }, 'could not release abandoned webhook deliveries');
       }
     }
-    // Claims wait until half the budget is free, so each takes a batch; a poll that times out claims
-    // whatever room there is, so due retries are not held back by direct dispatch.
-    let polled = true;
+    // Claims wait until half the budget is free, so each takes a batch. Once a poll interval has
+    // passed since the last claim, one claims whatever room there is: slow endpoints holding half the
+    // budget, or wakes that never let a poll time out, must not keep due deliveries waiting.
+    let lastClaim = Number.NEGATIVE_INFINITY;
     while (this.#running) {
       const room = this.#maxHeld - this.#held;
       const exclude = this.#slots.full();
       const due = this.#held <= this.#maxHeld / 2 && this.#backlog.worthClaiming(exclude);
-      if (due || (polled && room > 0)) {
+      const polled = performance.now() - lastClaim >= this.#deps.config.pollIntervalMs;
+      if (room > 0 && (due || polled)) {
+        lastClaim = performance.now();
         let claimed: ClaimedDelivery[];
         let seen = { leftBehind: new Set<string>() as ReadonlySet<string>, truncated: true };
         this.#backlog.claiming();
@@ -238,17 +239,16 @@ export class DeliveryWorker {
           });
         } catch (error) {
           this.#log.error({ err: error }, 'could not claim webhook deliveries');
-          polled = !(await this.#signal.wait(this.#deps.config.pollIntervalMs));
+          await this.#signal.wait(this.#deps.config.pollIntervalMs);
           continue;
         }
         this.#backlog.claimed(exclude, seen.leftBehind, seen.truncated);
         if (claimed.length > 0) {
-          polled = false;
           await this.#accept(claimed);
           continue;
         }
       }
-      polled = !(await this.#signal.wait(this.#deps.config.pollIntervalMs));
+      await this.#signal.wait(this.#deps.config.pollIntervalMs);
     }
   }
 
@@ -368,7 +368,7 @@ export class DeliveryWorker {
       .submit(result)
       .then(
         () => {
-          if (retryAt !== undefined) this.#wakeAt(retryAt);
+          if (retryAt !== undefined && this.#running) this.#retryAlarm.setFor(retryAt);
         },
         (error: unknown) => {
           this.#log.error(
@@ -392,21 +392,5 @@ export class DeliveryWorker {
       delivery,
       reason === 'released' ? { kind: 'released', delivery } : { kind: 'skipped', delivery, reason },
     );
-  }
-
-  /** Wakes the loop when a retry this instance scheduled comes due (sooner than the next poll). */
-  #wakeAt(at: number): void {
-    if (at >= this.#retryAt || !this.#running) return;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryAt = at;
-    this.#retryTimer = setTimeout(
-      () => {
-        this.#retryTimer = null;
-        this.#retryAt = Number.POSITIVE_INFINITY;
-        this.wake();
-      },
-      Math.max(0, at - Date.now()),
-    );
-    this.#retryTimer.unref();
   }
 }

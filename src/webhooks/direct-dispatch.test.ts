@@ -16,14 +16,16 @@ import { createServices, type Services } from '../server/services.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
 import { EventPublisher } from './event-publisher.ts';
+import type { WebhookConfig } from './webhook-config.ts';
 
 /**
- * Direct dispatch racing the worker's own claims and its stop(), with the same real parts as
- * delivery-worker.test.ts (SQLite, the durable queue, an undici Agent to a plain HTTP receiver).
+ * Direct dispatch (publishes handing deliveries straight to the local worker), alone and racing the
+ * worker's own claims and its stop(), with the same real parts as delivery-worker.test.ts (SQLite,
+ * the durable queue, an undici Agent to a plain HTTP receiver).
  */
 const context: AuditContext = { actor: { type: 'admin_token', id: 'test-token', name: 'race suite' } };
 
-describe('direct dispatch races', () => {
+describe('direct dispatch', () => {
   let dataDir: string;
   let services: Services;
   let receiver: RecordingReceiver;
@@ -42,7 +44,8 @@ describe('direct dispatch races', () => {
     });
     services = await createServices(config, createLogger({ level: 'debug', destination: logFile('races') }));
     integrator = (await services.integrators.create({ name: 'Acme' }, context)).id;
-    await services.webhooks.catalog.create({ name: 'order.created', schema: { type: 'object' } }, context);
+    for (const name of ['order.created', 'order.paid'])
+      await services.webhooks.catalog.create({ name, schema: { type: 'object' } }, context);
     receiver = new RecordingReceiver();
     await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     origin = `https://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
@@ -67,7 +70,7 @@ describe('direct dispatch races', () => {
   });
 
   /** A worker (polling once a minute) on `queue`, and a publisher dispatching to it and waking it. */
-  const setUp = (queue?: DeliveryQueue) => {
+  const setUp = (queue?: DeliveryQueue, overrides: Partial<WebhookConfig> = {}) => {
     const { db, dialect } = services.database;
     const worker = new DeliveryWorker({
       queue: queue ?? new DeliveryQueue(db, dialect),
@@ -82,6 +85,7 @@ describe('direct dispatch races', () => {
         endpointConcurrency: 10,
         maxInFlight: 100,
         pollIntervalMs: 60_000,
+        ...overrides,
       },
       dialect,
       logger: services.logger,
@@ -99,20 +103,24 @@ describe('direct dispatch races', () => {
     });
     return { worker, publisher };
   };
-  const endpoint = (path: string) =>
+  const endpoint = (path: string, eventType = 'order.created') =>
     services.webhooks.endpoints.create(
       {
         integrator_id: integrator,
         environment: 'production',
         url: `${origin}${path}`,
-        event_types: ['order.created'],
+        event_types: [eventType],
       },
       context,
     );
-  const publishThrough = async (publisher: EventPublisher, data: Record<string, unknown>) =>
+  const publishThrough = async (
+    publisher: EventPublisher,
+    data: Record<string, unknown>,
+    type = 'order.created',
+  ) =>
     (
       await publisher.publish({
-        type: 'order.created',
+        type,
         integrator_id: integrator,
         environment: 'production',
         data,
@@ -189,6 +197,75 @@ describe('direct dispatch races', () => {
     assert.ok(
       late.status === 'succeeded' || (late.status === 'pending' && late.locked_until === null),
       `delivered or given back by the time stop() returned (status ${late.status}, locked_until ${late.locked_until})`,
+    );
+  });
+
+  it('a stopped worker takes nothing: the delivery waits in the queue, unleased, for the next claim', async () => {
+    await endpoint('/queued');
+    const { worker, publisher } = setUp();
+    const messageId = await publishThrough(publisher, { n: 'while stopped' });
+    const stored = await deliveryOf(messageId);
+    assert.equal(stored.status, 'pending');
+    assert.equal(stored.locked_until, null);
+    worker.start();
+    await settled(messageId, 'succeeded');
+  });
+
+  it('takes no more than an endpoint may hold; the rest are queued and delivered by claims', async () => {
+    await endpoint('/busy');
+    const { worker, publisher } = setUp(undefined, { endpointConcurrency: 2, pollIntervalMs: 50 });
+    worker.start();
+    await settled(await publishThrough(publisher, { n: 'warm-up' }), 'succeeded');
+    const held = gate();
+    receiver.reply = async () => {
+      await held.wait;
+      return 204;
+    };
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, n) => publishThrough(publisher, { n })));
+    const rows = await Promise.all(ids.map(deliveryOf));
+    assert.equal(rows.filter((row) => row.locked_until !== null).length, 4, 'twice its concurrency');
+    held.release();
+    for (const id of ids) await settled(id, 'succeeded');
+    assert.equal(receiver.at('/busy').length, 11);
+    assert.ok((receiver.peak.get('/busy') ?? 0) <= 2);
+  });
+
+  it('a due retry is claimed within a poll interval while slow endpoints hold half the budget and wakes keep coming', async () => {
+    for (const path of ['/slow-a', '/slow-b']) await endpoint(path);
+    await endpoint('/flaky', 'order.paid');
+    const slow = gate();
+    receiver.reply = async (request, earlier) => {
+      if (request.path.startsWith('/slow')) await slow.wait;
+      return request.path === '/flaky' && earlier === 0 ? 500 : 204;
+    };
+    const { worker, publisher } = setUp(undefined, {
+      endpointConcurrency: 1,
+      maxInFlight: 3,
+      pollIntervalMs: 300,
+      retrySchedule: [0, 100, 60_000],
+    });
+    worker.start();
+    for (let n = 0; n < 2; n++) {
+      await publishThrough(publisher, { n }, 'order.created');
+    }
+    await eventually(() => (receiver.open.get('/slow-a') ?? 0) + (receiver.open.get('/slow-b') ?? 0) === 2, {
+      what: 'both slow endpoints holding',
+    });
+    for (let n = 2; n < 4; n++) await publishThrough(publisher, { n }, 'order.created');
+    const flaky = await publishThrough(publisher, { n: 'flaky' }, 'order.paid');
+    await eventually(() => receiver.at('/flaky').length === 1, { what: 'the first, failing attempt' });
+    // Something wakes the worker every 50 ms, so its poll wait never times out.
+    const waking = setInterval(() => worker.wake(), 50);
+    try {
+      await settled(flaky, 'succeeded');
+    } finally {
+      clearInterval(waking);
+    }
+    assert.equal(receiver.at('/flaky').length, 2);
+    assert.equal(
+      receiver.at('/slow-a').length + receiver.at('/slow-b').length,
+      2,
+      'the slow ones still hang',
     );
   });
 });
