@@ -18,7 +18,12 @@ export async function migrateToLatest(
     provider: { getMigrations: async () => ({ ...migrations }) },
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Before it runs anything the migrator lists every table of the database, and on PostgreSQL that
+  // catalog read fails when another schema is dropped at the same moment (another app, a parallel
+  // test run). Nothing has run then, so reading again is safe.
+  for (let retry = 0; retry < 3 && error && (results ?? []).length === 0 && isCatalogRace(error); retry++)
+    ({ error, results } = await migrator.migrateToLatest());
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
@@ -29,4 +34,10 @@ export async function migrateToLatest(
 async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema ?? undefined;
+}
+
+/** undefined_column / undefined_table from a catalog read racing another session's DDL. */
+function isCatalogRace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '42703' || code === '42P01';
 }
