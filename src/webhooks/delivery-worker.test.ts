@@ -1,108 +1,50 @@
 import assert from 'node:assert/strict';
 import { createSecretKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Agent } from 'undici';
-import { logFile, recordSecret } from '../../test/support/artifacts.ts';
+import { recordSecret } from '../../test/support/artifacts.ts';
+import {
+  harnessContext as context,
+  type DeliveryHarness,
+  openDeliveryHarness,
+} from '../../test/support/delivery-harness.ts';
 import { eventually } from '../../test/support/eventually.ts';
-import { gate, gates, RecordingReceiver } from '../../test/support/recording-receiver.ts';
-import type { AuditContext } from '../audit/audit-log.ts';
-import { createLogger } from '../log/logger.ts';
-import { loadConfig } from '../server/config.ts';
-import { createServices, type Services } from '../server/services.ts';
+import { gate, type RecordingReceiver } from '../../test/support/recording-receiver.ts';
+import type { Services } from '../server/services.ts';
 import type { DeliveryOutcome } from './delivery-outcome.ts';
-import { DeliveryQueue } from './delivery-queue.ts';
-import { DeliveryWorker } from './delivery-worker.ts';
 import { parseHmacSecret } from './signing-secret.ts';
 import { verifyStandardSignature } from './standard-signature.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 
 /**
- * The delivery engine in one process with its real parts: a migrated SQLite file, the durable queue,
- * the envelope that sealed bodies and secrets, and an undici Agent POSTing to a plain HTTP receiver.
- * Endpoint URLs must be https:// (the preparer refuses anything else), so the Agent's connector opens
- * plain TCP to the receiver instead of TLS; TLS and the SSRF guard are delivery-agent.test.ts's.
+ * The delivery engine in one process with its real parts (`openDeliveryHarness`): a migrated SQLite
+ * file, the durable queue, the envelope that sealed bodies and secrets, and an undici Agent POSTing
+ * to a plain HTTP receiver.
  */
-const context: AuditContext = { actor: { type: 'admin_token', id: 'test-token', name: 'worker suite' } };
-
 describe('the delivery worker', () => {
-  let dataDir: string;
+  let harness: DeliveryHarness;
   let services: Services;
   let receiver: RecordingReceiver;
   let origin: string;
-  let agent: Agent;
-  let workers: DeliveryWorker[];
   let integrator: string;
   let disabled: { id: string; reason: string; details: Record<string, unknown> }[];
   let outcomes: DeliveryOutcome['kind'][];
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-delivery-worker-'));
-    const config = loadConfig({
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_PEPPER: recordSecret(randomBytes(32).toString('base64url')),
-      GATEHOUSE_ENCRYPTION_KEYS: `1:${recordSecret(randomBytes(32).toString('base64'))}`,
-      GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',
-    });
-    services = await createServices(config, createLogger({ level: 'debug', destination: logFile('worker') }));
-    integrator = (await services.integrators.create({ name: 'Acme' }, context)).id;
-    for (const name of ['order.created', 'order.paid']) {
-      await services.webhooks.catalog.create({ name, schema: { type: 'object' } }, context);
-    }
-    receiver = new RecordingReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    const { port } = receiver.server.address() as AddressInfo;
-    origin = `https://127.0.0.1:${port}`;
-    agent = new Agent({
-      connect: (options, callback) => {
-        const socket = connect({ host: options.hostname, port: Number(options.port) });
-        socket.once('connect', () => callback(null, socket));
-        socket.once('error', (error) => callback(error, null));
-      },
-    });
-    workers = [];
+    harness = await openDeliveryHarness('worker');
+    ({ services, receiver, origin, integrator } = harness);
     disabled = [];
     outcomes = [];
   });
 
-  afterEach(async () => {
-    for (const release of gates.splice(0)) release();
-    for (const worker of workers) await worker.stop();
-    await agent.close();
-    receiver.server.closeAllConnections();
-    await new Promise((resolve) => receiver.server.close(resolve));
-    await services.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => harness.close());
 
   const startWorker = (overrides: Partial<WebhookConfig> = {}) => {
-    const { db, dialect } = services.database;
-    const worker = new DeliveryWorker({
-      queue: new DeliveryQueue(db, dialect),
-      envelope: services.envelope,
-      dispatcher: agent,
-      config: {
-        allowPrivateAddresses: true,
-        extraCa: null,
-        retrySchedule: [0, 60_000],
-        timeoutMs: 30_000,
-        disableAfterMs: 86_400_000,
-        endpointConcurrency: 10,
-        maxInFlight: 100,
-        pollIntervalMs: 50,
-        ...overrides,
-      },
-      dialect,
-      logger: services.logger,
+    const worker = harness.newWorker(overrides, {
       disableEndpoint: async (id, reason, details) => {
         disabled.push({ id, reason, details });
       },
     });
     worker.onAttempt((kind) => outcomes.push(kind));
-    workers.push(worker);
     worker.start();
     return worker;
   };
@@ -127,12 +69,7 @@ describe('the delivery worker', () => {
         data,
       })
     ).id;
-  const deliveryOf = (messageId: string) =>
-    services.database.db
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('message_id', '=', messageId)
-      .executeTakeFirstOrThrow();
+  const deliveryOf = (messageId: string) => harness.deliveryOf(messageId);
   const attemptsOf = (deliveryId: string) =>
     services.database.db
       .selectFrom('webhook_attempts')
@@ -140,10 +77,7 @@ describe('the delivery worker', () => {
       .where('delivery_id', '=', deliveryId)
       .orderBy('attempt')
       .execute();
-  const settled = (messageId: string, status: 'succeeded' | 'failed') =>
-    eventually(async () => (await deliveryOf(messageId)).status === status, {
-      what: `delivery of ${messageId} ${status}`,
-    });
+  const settled = (messageId: string, status: 'succeeded' | 'failed') => harness.settled(messageId, status);
 
   it('POSTs a queued delivery once, signed for the endpoint, and records it delivered with its attempt', async () => {
     const { secret } = await endpoint('/orders');

@@ -1,97 +1,40 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Agent } from 'undici';
-import { logFile, recordSecret } from '../../test/support/artifacts.ts';
+import {
+  harnessContext as context,
+  type DeliveryHarness,
+  openDeliveryHarness,
+} from '../../test/support/delivery-harness.ts';
 import { eventually } from '../../test/support/eventually.ts';
-import { gate, gates, RecordingReceiver } from '../../test/support/recording-receiver.ts';
-import type { AuditContext } from '../audit/audit-log.ts';
-import { createLogger } from '../log/logger.ts';
-import { loadConfig } from '../server/config.ts';
-import { createServices, type Services } from '../server/services.ts';
+import { gate, type RecordingReceiver } from '../../test/support/recording-receiver.ts';
+import type { Services } from '../server/services.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
-import { DeliveryWorker } from './delivery-worker.ts';
 import { EventPublisher } from './event-publisher.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 
 /**
  * Direct dispatch (publishes handing deliveries straight to the local worker), alone and racing the
- * worker's own claims and its stop(), with the same real parts as delivery-worker.test.ts (SQLite,
- * the durable queue, an undici Agent to a plain HTTP receiver).
+ * worker's own claims and its stop(), with the same real parts as delivery-worker.test.ts
+ * (`openDeliveryHarness`).
  */
-const context: AuditContext = { actor: { type: 'admin_token', id: 'test-token', name: 'race suite' } };
-
 describe('direct dispatch', () => {
-  let dataDir: string;
+  let harness: DeliveryHarness;
   let services: Services;
   let receiver: RecordingReceiver;
   let origin: string;
-  let agent: Agent;
-  let workers: DeliveryWorker[];
   let integrator: string;
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-direct-races-'));
-    const config = loadConfig({
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_PEPPER: recordSecret(randomBytes(32).toString('base64url')),
-      GATEHOUSE_ENCRYPTION_KEYS: `1:${recordSecret(randomBytes(32).toString('base64'))}`,
-      GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: '1',
-    });
-    services = await createServices(config, createLogger({ level: 'debug', destination: logFile('races') }));
-    integrator = (await services.integrators.create({ name: 'Acme' }, context)).id;
-    for (const name of ['order.created', 'order.paid'])
-      await services.webhooks.catalog.create({ name, schema: { type: 'object' } }, context);
-    receiver = new RecordingReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    origin = `https://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
-    agent = new Agent({
-      connect: (options, callback) => {
-        const socket = connect({ host: options.hostname, port: Number(options.port) });
-        socket.once('connect', () => callback(null, socket));
-        socket.once('error', (error) => callback(error, null));
-      },
-    });
-    workers = [];
+    harness = await openDeliveryHarness('direct-dispatch');
+    ({ services, receiver, origin, integrator } = harness);
   });
 
-  afterEach(async () => {
-    for (const release of gates.splice(0)) release();
-    for (const worker of workers) await worker.stop();
-    await agent.close();
-    receiver.server.closeAllConnections();
-    await new Promise((resolve) => receiver.server.close(resolve));
-    await services.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => harness.close());
 
   /** A worker (polling once a minute) on `queue`, and a publisher dispatching to it and waking it. */
   const setUp = (queue?: DeliveryQueue, overrides: Partial<WebhookConfig> = {}) => {
     const { db, dialect } = services.database;
-    const worker = new DeliveryWorker({
-      queue: queue ?? new DeliveryQueue(db, dialect),
-      envelope: services.envelope,
-      dispatcher: agent,
-      config: {
-        allowPrivateAddresses: true,
-        extraCa: null,
-        retrySchedule: [0, 60_000],
-        timeoutMs: 30_000,
-        disableAfterMs: 86_400_000,
-        endpointConcurrency: 10,
-        maxInFlight: 100,
-        pollIntervalMs: 60_000,
-        ...overrides,
-      },
-      dialect,
-      logger: services.logger,
-      disableEndpoint: async () => {},
-    });
-    workers.push(worker);
+    const worker = harness.newWorker({ pollIntervalMs: 60_000, ...overrides }, queue ? { queue } : {});
     const publisher = new EventPublisher({
       db,
       catalog: services.webhooks.catalog,
@@ -126,16 +69,8 @@ describe('direct dispatch', () => {
         data,
       })
     ).id;
-  const deliveryOf = (messageId: string) =>
-    services.database.db
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('message_id', '=', messageId)
-      .executeTakeFirstOrThrow();
-  const settled = (messageId: string, status: 'succeeded' | 'failed') =>
-    eventually(async () => (await deliveryOf(messageId)).status === status, {
-      what: `delivery of ${messageId} ${status}`,
-    });
+  const deliveryOf = (messageId: string) => harness.deliveryOf(messageId);
+  const settled = (messageId: string, status: 'succeeded' | 'failed') => harness.settled(messageId, status);
   const dataOf = (path: string) =>
     receiver.at(path).map((request) => (JSON.parse(request.body.toString()) as { data: unknown }).data);
 
