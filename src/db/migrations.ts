@@ -1,4 +1,11 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  type Kysely,
+  type Migration,
+  Migrator,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 
 /**
  * On PostgreSQL the migrator's own tables are pinned to the connection's current schema: left
@@ -14,16 +21,11 @@ export async function migrateToLatest(
 ): Promise<void> {
   const migrationTableSchema = dialect === 'postgres' ? await currentSchema(db) : undefined;
   const migrator = new Migrator({
-    db,
+    db: migrationTableSchema === undefined ? db : withIntrospectionOf(db, migrationTableSchema),
     provider: { getMigrations: async () => ({ ...migrations }) },
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
-  let { error, results } = await migrator.migrateToLatest();
-  // Before it runs anything the migrator lists every table of the database, and on PostgreSQL that
-  // catalog read fails when another schema is dropped at the same moment (another app, a parallel
-  // test run). Nothing has run then, so reading again is safe.
-  for (let retry = 0; retry < 3 && error && (results ?? []).length === 0 && isCatalogRace(error); retry++)
-    ({ error, results } = await migrator.migrateToLatest());
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
@@ -36,8 +38,34 @@ async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
   return rows[0]?.schema ?? undefined;
 }
 
-/** undefined_column / undefined_table from a catalog read racing another session's DDL. */
-function isCatalogRace(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '42703' || code === '42P01';
+/**
+ * The migrator asks whether its tables exist by listing every table of the database, and Kysely's
+ * PostgreSQL listing calls `has_schema_privilege` per schema, which fails ("schema … does not
+ * exist") when another session drops a schema during the read: another app, a parallel test run.
+ * Here it lists only the tables of its own schema, from the catalog alone, so nobody else's DDL
+ * can fail it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any schema
+function withIntrospectionOf(db: Kysely<any>, schema: string): Kysely<any> {
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () => [{ name: schema }],
+    getTables: async () => {
+      const { rows } = await sql<{ name: string; kind: string }>`
+        select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p')`.execute(db);
+      return rows.map(
+        (row): TableMetadata => ({ name: row.name, schema, isView: row.kind === 'v', columns: [] }),
+      );
+    },
+    getMetadata: async () => ({ tables: await introspection.getTables() }),
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value = Reflect.get(target, property, target);
+      // Kysely's methods read private fields, so they must run on the real instance.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import pg from 'pg';
 import { openDatabase } from '../../src/db/database.ts';
 import { MIGRATIONS } from '../../src/server/migrations.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE } from '../support/postgres.ts';
@@ -21,5 +22,37 @@ it('migrates its own PostgreSQL schema when another schema of the database alrea
   } finally {
     await first.drop();
     await second.drop();
+  }
+});
+
+it('migrates while other sessions create and drop schemas of the same database', {
+  skip: first ? false : POSTGRES_SKIP_MESSAGE,
+}, async () => {
+  let migrating = true;
+  let churned = 0;
+  // Another test run in the same database: schemas with tables, appearing and going away.
+  const churn = (async () => {
+    while (migrating) {
+      const other = await createTestPostgres();
+      assert.ok(other);
+      const client = new pg.Client({ connectionString: other.url.reveal() });
+      await client.connect();
+      await client.query('create table t1 (id int); create table t2 (id int)');
+      await client.end();
+      await other.drop();
+      churned++;
+    }
+  })();
+  try {
+    for (let run = 0; run < 8 || churned < 8; run++) {
+      const own = await createTestPostgres();
+      assert.ok(own);
+      const database = await openDatabase({ url: own.url, dataDir: '', migrations: MIGRATIONS });
+      await database.close();
+      await own.drop();
+    }
+  } finally {
+    migrating = false;
+    await churn;
   }
 });
