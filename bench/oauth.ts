@@ -1,10 +1,12 @@
 import { createPublicKey, sign, verify } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import type { AuditContext } from '../src/audit/audit-log.ts';
+import type { ClientRecord } from '../src/oauth/client-registry.ts';
 import { oauthDataPath, startOAuth } from '../src/oauth/oauth.ts';
 import { openBenchDeployment } from './deployment.ts';
 import { abbaRounds, measure, median, printRounds } from './harness.ts';
 
+const secretIdOf = (record: ClientRecord) => record.secrets[0]?.id ?? '';
 const context: AuditContext = { actor: { type: 'system', id: null, name: 'bench' } };
 const ROUNDS = 4;
 const DURATION_MS = 1000;
@@ -34,7 +36,7 @@ export async function benchOAuth(): Promise<void> {
     const issue = async () => {
       const result = await oauth.registry.authenticate(client.client_id, secret);
       if (!result.ok) throw new Error('bench client failed to authenticate');
-      await oauth.tokens.issue(result.client, ['orders:read']);
+      await oauth.tokens.issue(result.client, result.secretId, ['orders:read']);
     };
     await measure('warm-up', bareSign, { durationMs: 300 });
     await measure('warm-up', issue, { durationMs: 300 });
@@ -50,7 +52,9 @@ export async function benchOAuth(): Promise<void> {
     const record = await oauth.registry.find(client.client_id);
     if (!record) throw new Error('bench client missing');
     const tokens = await Promise.all(
-      Array.from({ length: 2000 }, () => oauth.tokens.issue(record, ['orders:read']).then((t) => t.token)),
+      Array.from({ length: 2000 }, () =>
+        oauth.tokens.issue(record, secretIdOf(record), ['orders:read']).then((t) => t.token),
+      ),
     );
     const issuer = oauth.audience.issuer();
     let i = 0;

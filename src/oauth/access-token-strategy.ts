@@ -3,7 +3,7 @@ import type { AuthFailure, AuthOutcome, AuthStrategy } from '../gateway/auth-str
 import { wrongEnvironmentFailure } from '../gateway/credential-guidance.ts';
 import type { ProblemCode } from '../http/problem-codes.ts';
 import { type AccessTokens, looksLikeJwt, type TokenCheck } from './access-tokens.ts';
-import type { ClientRegistry } from './client-registry.ts';
+import { type ClientRegistry, tokenSecretLive } from './client-registry.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';
 
 const failure = (status: 401 | 403, code: ProblemCode, detail: string): AuthFailure =>
@@ -12,6 +12,11 @@ const failure = (status: 401 | 403, code: ProblemCode, detail: string): AuthFail
 const INVALID = failure(401, 'token_invalid', 'The access token is not valid');
 const EXPIRED = failure(401, 'token_expired', 'The access token has expired; request a new one');
 const REVOKED = failure(401, 'token_revoked', 'The access token has been revoked');
+const SECRET_ENDED = failure(
+  401,
+  'token_revoked',
+  'The client secret this token was obtained with no longer works; request a new token',
+);
 const DISABLED = failure(403, 'integrator_disabled', 'The account this client belongs to is disabled');
 const IP_NOT_ALLOWED = failure(403, 'ip_not_allowed', 'The client may not be used from this address');
 
@@ -25,7 +30,7 @@ const reject = (f: AuthFailure, credentialId?: string, integratorId?: string): A
 /**
  * OAuth access tokens as a gateway strategy: claims `Authorization: Bearer <JWT>`, then checks the
  * signature, `exp`, `iss` and `aud` (remembered per token), the revocation list, that the client is
- * still active, and its environment and IP allowlist — the same rules as for API keys (K7, K8).
+ * still active and the secret the token was obtained with still works, and its environment and IP allowlist — the same rules as for API keys (K7, K8).
  *
  * @example
  * const strategies = [createApiKeyStrategy(…), createAccessTokenStrategy({ tokens, revoked, registry })];
@@ -47,6 +52,8 @@ export function createAccessTokenStrategy(deps: {
       return reject(INVALID);
     if (client.revoked || deps.revoked.isRevoked(claims.jti))
       return reject(REVOKED, client.id, client.integratorId);
+    if (!tokenSecretLive(client, claims.secret_id, Date.now()))
+      return reject(SECRET_ENDED, client.id, client.integratorId);
     if (!client.integratorActive) return reject(DISABLED, client.id, client.integratorId);
     if (environment !== undefined && environment !== claims.environment)
       return reject(

@@ -18,6 +18,8 @@ export interface AccessTokenClaims {
   readonly scope: string;
   readonly environment: Environment;
   readonly integrator_id: string;
+  /** The client secret the token was obtained with (absent from tokens signed before it was added). */
+  readonly secret_id?: string;
 }
 
 export type TokenCheck =
@@ -62,6 +64,7 @@ export class AccessTokens {
 
   async issue(
     client: ClientRecord,
+    secretId: string,
     scopes: readonly string[],
     now = Date.now(),
   ): Promise<{ token: string; claims: AccessTokenClaims }> {
@@ -77,6 +80,7 @@ export class AccessTokens {
       scope: scopes.join(' '),
       environment: client.environment,
       integrator_id: client.integratorId,
+      secret_id: secretId,
     };
     const key = await this.#keys.current();
     // A JWS compact serialization (RFC 7515 §7.1) signed here with node:crypto rather than jose's
@@ -128,6 +132,7 @@ export class AccessTokens {
       const claims = payload as unknown as AccessTokenClaims;
       if (
         typeof claims.scope !== 'string' ||
+        (claims.secret_id !== undefined && typeof claims.secret_id !== 'string') ||
         (claims.environment !== 'production' && claims.environment !== 'sandbox')
       ) {
         return { ok: false, reason: 'malformed' };

@@ -23,11 +23,15 @@ export interface ClientRecord {
   readonly allowlist: IpAllowlist;
   readonly revoked: boolean;
   readonly integratorActive: boolean;
-  readonly secrets: readonly { readonly digest: Buffer; readonly expiresAt: number | null }[];
+  readonly secrets: readonly {
+    readonly id: string;
+    readonly digest: Buffer;
+    readonly expiresAt: number | null;
+  }[];
 }
 
 export type ClientAuthentication =
-  | { readonly ok: true; readonly client: ClientRecord }
+  | { readonly ok: true; readonly client: ClientRecord; readonly secretId: string }
   | {
       readonly ok: false;
       readonly reason: 'unknown_client' | 'wrong_secret' | 'revoked' | 'integrator_disabled';
@@ -80,16 +84,15 @@ export class ClientRegistry {
       parsed.credential.prefix === this.#keyPrefix &&
       parsed.credential.marker === CLIENT_SECRET_MARKER[client.environment];
     const digest = this.#hasher.digest(secret);
-    let matched = false;
+    let matched: string | undefined;
     for (const candidate of client.secrets) {
-      const inWindow = candidate.expiresAt === null || candidate.expiresAt > now;
       // Every candidate is compared, matched or not, so timing says nothing about which one matched.
-      if (digestsEqual(candidate.digest, digest) && inWindow) matched = true;
+      if (digestsEqual(candidate.digest, digest) && secretLive(candidate, now)) matched = candidate.id;
     }
-    if (!wellFormed || !matched) return { ok: false, reason: 'wrong_secret', client };
+    if (!wellFormed || matched === undefined) return { ok: false, reason: 'wrong_secret', client };
     if (client.revoked) return { ok: false, reason: 'revoked', client };
     if (!client.integratorActive) return { ok: false, reason: 'integrator_disabled', client };
-    return { ok: true, client };
+    return { ok: true, client, secretId: matched };
   }
 
   /** Records a successful token request as the client's last use, off the request path. */
@@ -117,7 +120,7 @@ export class ClientRegistry {
     if (!row) return null;
     const secrets = await this.#db
       .selectFrom('oauth_client_secrets')
-      .select(['secret_hash', 'expires_at'])
+      .select(['id', 'secret_hash', 'expires_at'])
       .where('client_id', '=', clientId)
       .execute();
     return Object.freeze({
@@ -131,9 +134,25 @@ export class ClientRegistry {
       revoked: row.revoked_at !== null,
       integratorActive: row.integrator_status === 'active',
       secrets: secrets.map((s) => ({
+        id: s.id,
         digest: Buffer.from(s.secret_hash, 'base64url'),
         expiresAt: s.expires_at,
       })),
     });
   }
+}
+
+/**
+ * Whether an access token's client secret still works. A token lives no longer than the secret it
+ * was obtained with, so a rotation ends the old secret's tokens when the old secret ends (at once
+ * with overlap 0) and leaves the new secret's tokens alone. Tokens signed before tokens named
+ * their secret carry no `secret_id` and live until they expire.
+ */
+export function tokenSecretLive(client: ClientRecord, secretId: string | undefined, now: number): boolean {
+  if (secretId === undefined) return true;
+  return client.secrets.some((secret) => secret.id === secretId && secretLive(secret, now));
+}
+
+function secretLive(secret: { readonly expiresAt: number | null }, now: number): boolean {
+  return secret.expiresAt === null || secret.expiresAt > now;
 }

@@ -55,7 +55,7 @@ export class EndpointGuard {
     form: Map<string, string>,
     ip: string,
     endpoint: OAuthEndpoint,
-  ): Promise<ClientRecord> {
+  ): Promise<{ readonly client: ClientRecord; readonly secretId: string }> {
     const presented = presentedClient(req, form);
     const clientId = presented.clientId.slice(0, 64);
     await this.#take(`oauth:${clientId}@${ip}`, this.#perClientFromIp, Date.now());
@@ -91,7 +91,7 @@ export class EndpointGuard {
         'The client may not use this endpoint from this address',
       );
     }
-    return result.client;
+    return result;
   }
 
   async #take(key: string, policy: RateLimitPolicy, now: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type { PublicRoute } from '../gateway/public-route.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import type { ClientRegistry } from './client-registry.ts';
+import { type ClientRegistry, tokenSecretLive } from './client-registry.ts';
 import type { EndpointGuard } from './endpoint-guard.ts';
 import { OAuthError, readForm, sendJson, sendOAuthError } from './oauth-http.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';
@@ -12,7 +12,8 @@ const INACTIVE = { active: false };
 
 /**
  * `POST /oauth/introspect` (RFC 7662), client-authenticated. A token is active when its signature
- * and claims check out, it has not expired or been revoked, and its client is still active.
+ * and claims check out, it has not expired or been revoked, its client is still active and the
+ * client secret it was obtained with still works.
  * Anything else — and another client's token, unless the caller may introspect — is `active: false`.
  */
 export function introspectionEndpoint(deps: {
@@ -28,7 +29,7 @@ export function introspectionEndpoint(deps: {
       try {
         await deps.guard.limitIp(ip);
         const form = await readForm(req);
-        const caller = await deps.guard.authenticate(req, form, ip, 'introspect');
+        const { client: caller } = await deps.guard.authenticate(req, form, ip, 'introspect');
         const token = form.get('token');
         if (token === undefined || token === '')
           throw new OAuthError(400, 'invalid_request', 'token is required');
@@ -38,7 +39,13 @@ export function introspectionEndpoint(deps: {
         if (claims.client_id !== caller.id && !caller.scopes.includes(INTROSPECT_SCOPE))
           return sendJson(res, 200, INACTIVE);
         const owner = await deps.registry.find(claims.client_id);
-        if (!owner || owner.revoked || !owner.integratorActive) return sendJson(res, 200, INACTIVE);
+        if (
+          !owner ||
+          owner.revoked ||
+          !owner.integratorActive ||
+          !tokenSecretLive(owner, claims.secret_id, Date.now())
+        )
+          return sendJson(res, 200, INACTIVE);
         sendJson(res, 200, { active: true, token_type: 'Bearer', ...claims });
       } catch (error) {
         if (!(error instanceof OAuthError)) throw error;

@@ -21,7 +21,7 @@ export function revocationEndpoint(deps: {
       try {
         await deps.guard.limitIp(ip);
         const form = await readForm(req);
-        const caller = await deps.guard.authenticate(req, form, ip, 'revoke');
+        const { client: caller } = await deps.guard.authenticate(req, form, ip, 'revoke');
         const token = form.get('token');
         if (token === undefined || token === '')
           throw new OAuthError(400, 'invalid_request', 'token is required');

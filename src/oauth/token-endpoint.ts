@@ -33,9 +33,9 @@ export function tokenEndpoint(deps: {
             'Only the client_credentials grant is supported',
           );
         }
-        const client = await deps.guard.authenticate(req, form, ip, 'token');
+        const { client, secretId } = await deps.guard.authenticate(req, form, ip, 'token');
         const scopes = grantedScopes(form.get('scope'), client.scopes);
-        const { token, claims } = await deps.tokens.issue(client, scopes);
+        const { token, claims } = await deps.tokens.issue(client, secretId, scopes);
         deps.registry.touch(client.id, Date.now());
         sendJson(res, 200, {
           access_token: token,

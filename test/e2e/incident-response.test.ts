@@ -30,18 +30,22 @@ describe('incident response against the running server (L6, L7)', () => {
 
   const gatewayCode = async (key: string) =>
     (await server.data('/v1/orders', { headers: { 'x-api-key': key } })).json?.code as string | undefined;
+  const tokenRequest = (clientId: string, secret: string) =>
+    server.data('/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: secret,
+      }).toString(),
+    });
   const tokenStatus = async (clientId: string, secret: string) =>
-    (
-      await server.data('/oauth/token', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: clientId,
-          client_secret: secret,
-        }).toString(),
-      })
-    ).status;
+    (await tokenRequest(clientId, secret)).status;
+  const bearerCode = async (token: string) =>
+    (await server.data('/v1/orders', { headers: { authorization: `Bearer ${token}` } })).json?.code as
+      | string
+      | undefined;
 
   async function tenant(name: string): Promise<Tenant> {
     const integratorId = await newIntegrator(server, { name });
@@ -102,9 +106,17 @@ describe('incident response against the running server (L6, L7)', () => {
   });
 
   it('rotate-all --overlap 0 for production: every old secret fails at once, every new one works, sandbox untouched, integrators told, the report lists it', async () => {
+    const tokensBefore = new Map<Tenant, { production: string; sandbox: string }>();
     for (const t of tenants) {
       assert.equal(await gatewayCode(t.keys.production.key), AUTHENTICATED);
-      assert.equal(await tokenStatus(t.clients.production.id, t.clients.production.secret), 200);
+      const issued = { production: '', sandbox: '' };
+      for (const environment of ['production', 'sandbox'] as const) {
+        const response = await tokenRequest(t.clients[environment].id, t.clients[environment].secret);
+        assert.equal(response.status, 200, response.text);
+        issued[environment] = recordSecret(response.json.access_token as string);
+        assert.equal(await bearerCode(issued[environment]), AUTHENTICATED);
+      }
+      tokensBefore.set(t, issued);
     }
     const opened = await gatehouse(
       'open',
@@ -186,6 +198,16 @@ describe('incident response against the running server (L6, L7)', () => {
       );
       assert.equal(await gatewayCode(secretOf.get(t.keys.production.id) as string), AUTHENTICATED);
       assert.equal(await tokenStatus(t.clients.production.id, t.clients.production.secret), 401);
+      assert.equal(
+        await bearerCode(tokensBefore.get(t)?.production ?? ''),
+        'token_revoked',
+        'an access token obtained with the old client secret fails at once',
+      );
+      assert.equal(
+        await bearerCode(tokensBefore.get(t)?.sandbox ?? ''),
+        AUTHENTICATED,
+        'sandbox tokens untouched',
+      );
       assert.equal(
         await tokenStatus(t.clients.production.id, secretOf.get(t.clients.production.id) as string),
         200,

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
+import type { ClientRecord } from '../../src/oauth/client-registry.ts';
 import { recordSecret } from '../support/artifacts.ts';
 import type { HttpResponse } from '../support/https-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -23,6 +24,8 @@ const form = (fields: Record<string, string>) => new URLSearchParams(fields).toS
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
+/** The id of the client's one secret, which a token issued directly (not at /oauth/token) names. */
+const secretIdOf = (record: ClientRecord) => record.secrets[0]?.id ?? '';
 
 describe('OAuth client credentials end to end', () => {
   let server: TestServer;
@@ -239,6 +242,7 @@ describe('OAuth client credentials end to end', () => {
     assert.ok(record);
     const { token } = await server.gatehouse.services.oauth.tokens.issue(
       record,
+      secretIdOf(record),
       ['orders:read'],
       Date.now() - 2 * 3600_000,
     );
@@ -335,11 +339,20 @@ describe('OAuth client credentials end to end', () => {
     assert.equal(await authenticate(fresh.client_secret, overlapEnd - 1), true);
     assert.equal(await authenticate(client.client_secret, overlapEnd), false);
     assert.equal(await authenticate(fresh.client_secret, overlapEnd), true);
-    await getToken(client);
-    await getToken(fresh);
+    const oldSecretToken = await getToken(client);
+    const newSecretToken = await getToken(fresh);
+    assert.equal((await callApi(oldSecretToken)).status, 200);
 
     // The token endpoint reads the server's own clock, so its check waits for the overlap to end.
     await sleep(Math.max(0, overlapEnd + 50 - Date.now()));
+    // A token lives no longer than the secret it was obtained with.
+    const ended = await callApi(oldSecretToken);
+    assert.equal(ended.status, 401);
+    assert.equal(ended.json.code, 'token_revoked');
+    assert.match(ended.json.detail, /client secret/);
+    assert.deepEqual((await introspect(fresh, oldSecretToken)).json, { active: false });
+    assert.equal((await callApi(newSecretToken)).status, 200);
+    assert.equal((await introspect(fresh, newSecretToken)).json.active, true);
     assertOAuthError(
       await tokenRequest(
         { grant_type: 'client_credentials' },
@@ -349,6 +362,21 @@ describe('OAuth client credentials end to end', () => {
       'invalid_client',
     );
     await getToken(fresh);
+  });
+
+  it('a rotation with no overlap ends the old secret’s tokens at once; the new secret’s tokens work', async () => {
+    const client = await createClient();
+    const before = await getToken(client);
+    assert.equal((await callApi(before)).status, 200);
+    const rotated = await server.admin('POST', `/admin/v1/clients/${client.id}/rotate-secret`, {
+      body: { overlap_seconds: 0 },
+    });
+    assert.equal(rotated.status, 200, rotated.text);
+    const fresh = { client_id: client.client_id, client_secret: recordSecret(rotated.json.client_secret) };
+    assert.equal((await callApi(before)).json.code, 'token_revoked');
+    const after = await getToken(fresh);
+    assert.equal((await callApi(after)).status, 200);
+    assert.deepEqual((await introspect(fresh, before)).json, { active: false });
   });
 
   it('after a signing-key rotation, tokens signed before it keep working and the JWKS publishes both keys', async () => {
@@ -405,7 +433,9 @@ describe('OAuth client credentials end to end', () => {
     );
     const record = await server.gatehouse.services.oauth.registry.find(client.id);
     assert.ok(record);
-    const { token } = await server.gatehouse.services.oauth.tokens.issue(record, ['orders:read']);
+    const { token } = await server.gatehouse.services.oauth.tokens.issue(record, secretIdOf(record), [
+      'orders:read',
+    ]);
     const refused = await callApi(recordSecret(token));
     assert.equal(refused.status, 403);
     assert.equal(refused.json.code, 'ip_not_allowed');
