@@ -280,6 +280,66 @@ describe('incident response against the running server (L6, L7)', () => {
     assert.ok(actions.includes('bulk_action.rotate.start') && actions.includes('bulk_action.rotate.finish'));
   });
 
+  it('revoke-all for one integrator’s sandbox: its key, client and issued token fail at once, its endpoint gets a new secret, it is told', async () => {
+    const t = await tenant('hooli');
+    const bystander = tenants[0] as Tenant;
+    const issued = await tokenRequest(t.clients.sandbox.id, t.clients.sandbox.secret);
+    assert.equal(issued.status, 200, issued.text);
+    const token = recordSecret(issued.json.access_token as string);
+    assert.equal(await bearerCode(token), AUTHENTICATED);
+    const out = join(mkdtempSync(join(tmpdir(), 'gatehouse-incident-')), 'replaced-secrets.json');
+    const revoked = await gatehouse(
+      'revoke-all',
+      '--integrator',
+      t.integratorId,
+      '--environment',
+      'sandbox',
+      '--reason',
+      'sandbox keys in a public paste',
+      '--yes',
+      '--out',
+      out,
+      '--json',
+    );
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(JSON.parse(revoked.stdout).counts.changed, 3, 'key, client and endpoint of that sandbox');
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { credentials: { id: string; secret: string }[] };
+    assert.deepEqual(
+      file.credentials.map((c) => c.id),
+      [t.endpoints.sandbox.id],
+      'only the endpoint gets a secret back',
+    );
+    const endpointSecret = recordSecret(file.credentials[0]?.secret as string);
+
+    assert.equal(await gatewayCode(t.keys.sandbox.key), 'key_revoked');
+    assert.equal(await tokenStatus(t.clients.sandbox.id, t.clients.sandbox.secret), 401);
+    assert.equal(await bearerCode(token), 'token_revoked');
+    assert.equal(await gatewayCode(t.keys.production.key), AUTHENTICATED, 'its production key untouched');
+    assert.equal(
+      await gatewayCode(bystander.keys.sandbox.key),
+      AUTHENTICATED,
+      'another integrator untouched',
+    );
+
+    const path = t.endpoints.sandbox.path;
+    await receiver.waitFor(
+      () => receiver.receivedAt(path).length >= 1,
+      15_000,
+      `credential.revoked at ${path}`,
+    );
+    const delivery = receiver.receivedAt(path)[0];
+    assert.ok(delivery);
+    const event = JSON.parse(delivery.body.toString('utf8'));
+    assert.equal(event.type, 'credential.revoked');
+    assert.deepEqual(
+      event.data.credentials.map((c: { id: string }) => c.id).sort(),
+      [t.keys.sandbox.id, t.clients.sandbox.id, t.endpoints.sandbox.id].sort(),
+    );
+    assert.equal(verifyStandardWebhook(endpointSecret, delivery.headers, delivery.body), true);
+    assert.equal(verifyStandardWebhook(t.endpoints.sandbox.secret, delivery.headers, delivery.body), false);
+    assert.ok(!delivery.body.toString('utf8').includes(endpointSecret), 'the event holds no secret');
+  });
+
   it('the same Idempotency-Key twice rotates once; the repeat shows no secret', async () => {
     const t = await tenant('initech');
     const body = {
