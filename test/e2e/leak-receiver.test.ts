@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateCredential } from '../../src/crypto/key-format.ts';
 import { recordSecret } from '../support/artifacts.ts';
+import { eventually } from '../support/eventually.ts';
 import { newIntegrator, newKey } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -51,6 +52,32 @@ describe('the leaked-credential receiver (GitHub secret-scanning partner protoco
         source: 'content',
       })),
     );
+  const leakAlert = async (credentialId: string) =>
+    (
+      (await server.admin('GET', '/admin/v1/alerts?rule=credential_leaked')).json.data as {
+        subject: string;
+        count: number;
+      }[]
+    ).find((alert) => alert.subject === `credential:${credentialId}`);
+  /** Everything a report about this credential leaves behind, as the admin API shows it. */
+  const effectsOn = async (credentialId: string) => {
+    const list = async (path: string) => {
+      const page = await server.admin('GET', path);
+      assert.equal(page.status, 200, page.text);
+      return page.json.data as unknown[];
+    };
+    const key = await server.admin('GET', `/admin/v1/keys/${credentialId}`);
+    assert.equal(key.status, 200, key.text);
+    return {
+      events: await list(`/admin/v1/security-events?credential_id=${credentialId}`),
+      audit: await list(`/admin/v1/audit?target_id=${credentialId}`),
+      alert: await leakAlert(credentialId),
+      messages: await list(`/admin/v1/webhook-messages?integrator_id=${integratorId}`),
+      deliveries: await list(`/admin/v1/webhook-deliveries?integrator_id=${integratorId}`),
+      received: receiver.receivedAt('/security').length,
+      key: key.json,
+    };
+  };
   const gatewayCode = async (key: string) =>
     (await server.data('/v1/orders', { headers: { 'x-api-key': key } })).json?.code as string | undefined;
 
@@ -133,9 +160,26 @@ describe('the leaked-credential receiver (GitHub secret-scanning partner protoco
     });
     assert.ok(live.key.startsWith(notified.data.hint.replace('…', '')), 'the hint is the key’s start');
 
+    await eventually(async () => (await leakAlert(live.id))?.count === 1, { what: 'the leak alert' });
+    const before = await effectsOn(live.id);
+    assert.equal(
+      (before.events as { event: string }[]).filter((event) => event.event === 'credential_leaked').length,
+      1,
+    );
+    assert.equal(before.alert?.count, 1);
+    assert.equal(before.messages.length, 1);
+    assert.equal(before.deliveries.length, 1);
+    assert.equal(before.key.status, 'revoked');
+
     const replayed = await report(matches(live.key, unknown, decoy, 'not-a-credential'));
     assert.equal(replayed.status, 409);
     assert.equal(replayed.json.code, 'report_replayed');
+    assert.ok(!replayed.text.includes(live.key), 'the refusal echoes no token');
+    // The replay changes nothing: no second event, audit entry, alert count, message or delivery,
+    // and the key is as the first report left it (revoked once, at the same time).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await effectsOn(live.id), before);
+    assert.equal(await gatewayCode(live.key), 'key_revoked');
   });
 
   it('refuses a bad signature, an unknown key id or an oversized body, and changes nothing', async () => {
