@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AlertConfig } from '../alerts/alert-config.ts';
 import type { BaseConfig } from '../config/config.ts';
 import { configSource } from '../config/config.ts';
-import { looksLikePlaceholder } from '../config/env-reader.ts';
+import { EnvReader, looksLikePlaceholder } from '../config/env-reader.ts';
 import type { RetentionConfig, RetentionPeriods } from '../retention/retention-config.ts';
 import { type CertificateFact, inspectCertificate } from './certificate-fact.ts';
 import type { OpsConfig } from './ops-config.ts';
@@ -74,7 +74,11 @@ function secretFact(name: string, env: Readonly<Record<string, string | undefine
   if (direct !== undefined && direct.trim() !== '') {
     return { name, source: 'environment', placeholder: isPlaceholder(name, direct) };
   }
-  if (env[`${name}_FILE`]?.trim()) return { name, source: 'file', placeholder: false };
+  if (env[`${name}_FILE`]?.trim()) {
+    // The file's content, read as the configuration read it: a copied example is one in a file too.
+    const value = new EnvReader(env).secret(name)?.reveal();
+    return { name, source: 'file', placeholder: value !== undefined && isPlaceholder(name, value) };
+  }
   // Without them the pepper and encryption keys are generated (development only); an owner token
   // is generated at first start and shown once, which is as good as a configured one.
   return { name, source: name === 'GATEHOUSE_ADMIN_TOKEN' ? 'absent' : 'generated', placeholder: false };

@@ -81,6 +81,9 @@ async function doctor(env: Record<string, string>, ...args: string[]) {
 
 const notPassing = (report: Report | null) =>
   (report?.checks ?? []).filter((c) => c.status !== 'pass').map((c) => `${c.id}:${c.status}`);
+const statuses = (report: Report | null) =>
+  Object.fromEntries((report?.checks ?? []).map((c) => [c.id, c.status]));
+const DAY_MS = 86_400_000;
 
 describe('gatehouse doctor on the documented production example, started for real', () => {
   let dir: string;
@@ -88,6 +91,9 @@ describe('gatehouse doctor on the documented production example, started for rea
   let gatehouse: RunningGatehouse;
   let client: ReturnType<typeof createHttpsClient>;
   let log: ReturnType<typeof logFile>;
+  let headers: Record<string, string>;
+  let integratorId: string;
+  let keyId: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-doctor-'));
@@ -98,7 +104,7 @@ describe('gatehouse doctor on the documented production example, started for rea
     });
     env = { ...example.env, GATEHOUSE_ADMIN_URL: gatehouse.adminUrl };
     client = createHttpsClient(readFileSync(env.GATEHOUSE_CA_FILE as string));
-    const headers = { authorization: `Bearer ${example.ownerToken}` };
+    headers = { authorization: `Bearer ${example.ownerToken}` };
     const integrator = await client.send(`${gatehouse.adminUrl}/admin/v1/integrators`, {
       method: 'POST',
       headers,
@@ -111,6 +117,8 @@ describe('gatehouse doctor on the documented production example, started for rea
     });
     assert.equal(key.status, 201, key.text);
     recordSecret(key.json.key);
+    integratorId = integrator.json.id;
+    keyId = key.json.id;
   });
 
   after(async () => {
@@ -174,8 +182,18 @@ describe('gatehouse doctor on the documented production example, started for rea
   it('fails each weakened setting on exactly its own check', async () => {
     const selfSigned = await issueCertificate(mkdirOf(dir, 'self-signed'), { selfSigned: true });
     const database = join(env.GATEHOUSE_DATA_DIR as string, 'gatehouse.sqlite');
+    // An all-zero key parses and loads, but is nobody's random value: in the environment or in its file.
+    const zeroKeys = `1:${Buffer.alloc(32).toString('base64')}`;
+    const zeroKeysFile = join(dir, 'secrets', 'zero-keys');
+    writeFileSync(zeroKeysFile, zeroKeys, { mode: 0o600 });
     const weakenings: [string, Record<string, string>, string][] = [
       ['production_mode', { GATEHOUSE_ENV: 'development' }, 'fail'],
+      [
+        'secrets_configured',
+        { GATEHOUSE_ENCRYPTION_KEYS_FILE: '', GATEHOUSE_ENCRYPTION_KEYS: zeroKeys },
+        'fail',
+      ],
+      ['secrets_configured', { GATEHOUSE_ENCRYPTION_KEYS_FILE: zeroKeysFile }, 'fail'],
       [
         'tls_certificate',
         { GATEHOUSE_TLS_CERT_FILE: selfSigned.certFile, GATEHOUSE_TLS_KEY_FILE: selfSigned.keyFile },
@@ -192,7 +210,7 @@ describe('gatehouse doctor on the documented production example, started for rea
     );
     weakenings.forEach(([id, change, status], i) => {
       const result = results[i] as Awaited<ReturnType<typeof doctor>>;
-      assert.equal(result.code, 1, id);
+      assert.equal(result.code, 1, `${id} ${JSON.stringify(change)}`);
       assert.deepEqual(notPassing(result.output.configuration), [`${id}:${status}`], JSON.stringify(change));
       assert.equal(result.output.server, null);
     });
@@ -214,6 +232,75 @@ describe('gatehouse doctor on the documented production example, started for rea
     assert.equal(code, 1);
     assert.deepEqual(notPassing(output.configuration), ['config_valid:fail']);
     assert.match(output.configuration.checks[0]?.detail ?? '', /GATEHOUSE_PEPPER looks like a placeholder/);
+  });
+  it('fails a stored http:// endpoint and an overdue key on exactly their own checks, on the running server', async () => {
+    const baseline = await doctor(env);
+    const onlyChanged = async (id: string) => {
+      const { code, output } = await doctor(env);
+      assert.equal(code, 1, id);
+      assert.equal(statuses(baseline.output.server)[id], 'pass', id);
+      assert.deepEqual(statuses(output.configuration), statuses(baseline.output.configuration), id);
+      assert.deepEqual(statuses(output.server), { ...statuses(baseline.output.server), [id]: 'fail' }, id);
+      return output.server?.checks.find((c) => c.id === id)?.detail ?? '';
+    };
+    const { db } = gatehouse.services.database;
+
+    // The API refuses http:// (W5); a row written before that rule, or by hand, is what the check is for.
+    const eventType = await client.send(`${gatehouse.adminUrl}/admin/v1/event-types`, {
+      method: 'POST',
+      headers,
+      body: { name: 'doctor.never_published', schema: { type: 'object' } },
+    });
+    assert.equal(eventType.status, 201, eventType.text);
+    const endpoint = await client.send(`${gatehouse.adminUrl}/admin/v1/webhook-endpoints`, {
+      method: 'POST',
+      headers,
+      body: {
+        integrator_id: integratorId,
+        environment: 'production',
+        event_types: ['doctor.never_published'],
+        url: 'https://1.1.1.1/doctor',
+      },
+    });
+    assert.equal(endpoint.status, 201, endpoint.text);
+    recordSecret(endpoint.json.secret);
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ url: 'http://1.1.1.1/doctor' })
+      .where('id', '=', endpoint.json.id)
+      .execute();
+    try {
+      assert.match(await onlyChanged('webhook_endpoints_signed'), new RegExp(endpoint.json.id));
+    } finally {
+      await db
+        .updateTable('webhook_endpoints')
+        .set({ url: 'https://1.1.1.1/doctor' })
+        .where('id', '=', endpoint.json.id)
+        .execute();
+    }
+
+    // The key's secret issued 400 days ago, past the example's 90-day rotation policy.
+    const issued = await db
+      .selectFrom('api_key_secrets')
+      .select(['id', 'created_at'])
+      .where('key_id', '=', keyId)
+      .execute();
+    assert.equal(issued.length, 1);
+    await db
+      .updateTable('api_key_secrets')
+      .set({ created_at: Date.now() - 400 * DAY_MS })
+      .where('key_id', '=', keyId)
+      .execute();
+    try {
+      assert.match(await onlyChanged('credential_age'), new RegExp(`${keyId} \\(400 days\\)`));
+    } finally {
+      await db
+        .updateTable('api_key_secrets')
+        .set({ created_at: Number(issued[0]?.created_at) })
+        .where('key_id', '=', keyId)
+        .execute();
+    }
+    assert.deepEqual(statuses((await doctor(env)).output.server), statuses(baseline.output.server));
   });
 });
 
