@@ -47,6 +47,38 @@ describe('incident response against the running server (L6, L7)', () => {
       | string
       | undefined;
 
+  /**
+   * The integrator's endpoint of that environment received one event of that type naming its key,
+   * client and endpoint, signed with the endpoint's new secret only and holding no secret.
+   */
+  async function assertTold(
+    t: Tenant,
+    environment: 'production' | 'sandbox',
+    type: string,
+    newEndpointSecret: string,
+  ): Promise<void> {
+    const path = t.endpoints[environment].path;
+    await receiver.waitFor(() => receiver.receivedAt(path).length >= 1, 15_000, `${type} at ${path}`);
+    const delivery = receiver.receivedAt(path)[0];
+    assert.ok(delivery);
+    const event = JSON.parse(delivery.body.toString('utf8'));
+    assert.equal(event.type, type);
+    assert.deepEqual(
+      event.data.credentials.map((c: { id: string }) => c.id).sort(),
+      [t.keys[environment].id, t.clients[environment].id, t.endpoints[environment].id].sort(),
+    );
+    assert.equal(
+      verifyStandardWebhook(newEndpointSecret, delivery.headers, delivery.body),
+      true,
+      'signed with the new secret',
+    );
+    assert.equal(
+      verifyStandardWebhook(t.endpoints[environment].secret, delivery.headers, delivery.body),
+      false,
+    );
+    assert.ok(!delivery.body.toString('utf8').includes(newEndpointSecret), 'the event holds no secret');
+  }
+
   async function tenant(name: string): Promise<Tenant> {
     const integratorId = await newIntegrator(server, { name });
     const t = { integratorId, keys: {}, clients: {}, endpoints: {} } as Tenant;
@@ -233,32 +265,13 @@ describe('incident response against the running server (L6, L7)', () => {
       assert.equal(production.json.secrets.length, 1, 'the old endpoint secret no longer signs');
     }
 
-    for (const t of tenants) {
-      const path = t.endpoints.production.path;
-      await receiver.waitFor(
-        () => receiver.receivedAt(path).length >= 1,
-        15_000,
-        `credential.rotated at ${path}`,
+    for (const t of tenants)
+      await assertTold(
+        t,
+        'production',
+        'credential.rotated',
+        secretOf.get(t.endpoints.production.id) as string,
       );
-      const delivery = receiver.receivedAt(path)[0];
-      assert.ok(delivery);
-      const event = JSON.parse(delivery.body.toString('utf8'));
-      assert.equal(event.type, 'credential.rotated');
-      assert.deepEqual(
-        event.data.credentials.map((c: { id: string }) => c.id).sort(),
-        [t.keys.production.id, t.clients.production.id, t.endpoints.production.id].sort(),
-      );
-      const newSecret = secretOf.get(t.endpoints.production.id) as string;
-      assert.equal(
-        verifyStandardWebhook(newSecret, delivery.headers, delivery.body),
-        true,
-        'signed with the new secret',
-      );
-      assert.equal(
-        verifyStandardWebhook(t.endpoints.production.secret, delivery.headers, delivery.body),
-        false,
-      );
-    }
 
     const report = await gatehouse('report', incidentId);
     assert.equal(report.code, 0, report.stderr);
@@ -321,23 +334,7 @@ describe('incident response against the running server (L6, L7)', () => {
       'another integrator untouched',
     );
 
-    const path = t.endpoints.sandbox.path;
-    await receiver.waitFor(
-      () => receiver.receivedAt(path).length >= 1,
-      15_000,
-      `credential.revoked at ${path}`,
-    );
-    const delivery = receiver.receivedAt(path)[0];
-    assert.ok(delivery);
-    const event = JSON.parse(delivery.body.toString('utf8'));
-    assert.equal(event.type, 'credential.revoked');
-    assert.deepEqual(
-      event.data.credentials.map((c: { id: string }) => c.id).sort(),
-      [t.keys.sandbox.id, t.clients.sandbox.id, t.endpoints.sandbox.id].sort(),
-    );
-    assert.equal(verifyStandardWebhook(endpointSecret, delivery.headers, delivery.body), true);
-    assert.equal(verifyStandardWebhook(t.endpoints.sandbox.secret, delivery.headers, delivery.body), false);
-    assert.ok(!delivery.body.toString('utf8').includes(endpointSecret), 'the event holds no secret');
+    await assertTold(t, 'sandbox', 'credential.revoked', endpointSecret);
   });
 
   it('the same Idempotency-Key twice rotates once; the repeat shows no secret', async () => {
