@@ -28,27 +28,51 @@ export async function runUsageDetectors(options: {
   batch: UsageBatch;
   applied: AppliedBatch;
   now: number;
+  /** Gives the event loop its turn between chunks. */
+  pause?: () => Promise<unknown>;
 }): Promise<void> {
-  const { store, settings, batch, applied } = options;
+  const { store, settings, batch, applied, pause = yieldToEventLoop } = options;
   const lookback =
     Math.max(settings.volumeSpike.baselineMinutes, settings.errorRate.windowMinutes) * MINUTE_MS;
   const readMinutes = settings.volumeSpike.enabled || settings.errorRate.enabled;
   let first = true;
   for (const ids of chunksOf(applied.credentials.keys(), CREDENTIALS_PER_CHUNK)) {
-    if (!first) await yieldToEventLoop();
+    if (!first) await pause();
     first = false;
     const touched = ids.flatMap((id) => {
       const usage = batch.credentials.get(id);
       return usage === undefined ? [] : [[id, usage] as const];
     });
-    const ranges = touched.map(([credentialId, usage]) => {
-      const latest = latestMinute(usage);
-      return [credentialId, latest - lookback, latest + MINUTE_MS] as const;
-    });
-    const minutes = readMinutes ? await store.recentMinutes(ranges) : new Map<string, UsageMinute[]>();
+    const ranges = touched
+      .filter(([credentialId, usage]) => mayAlertOnMinutes(settings, applied, credentialId, usage))
+      .map(([credentialId, usage]) => {
+        const latest = latestMinute(usage);
+        return [credentialId, latest - lookback, latest + MINUTE_MS] as const;
+      });
+    const minutes =
+      readMinutes && ranges.length > 0 ? await store.recentMinutes(ranges) : new Map<string, UsageMinute[]>();
     for (const [credentialId, usage] of touched)
       await detect(options, credentialId, usage, minutes.get(credentialId) ?? []);
   }
+}
+
+/**
+ * Whether a credential's minutes are worth reading: a volume spike needs a minute of at least
+ * `minRequests`, and an error rate is judged when the batch brings a failure (successes alone do
+ * not raise one). Most credentials of a large batch are neither, and are not read.
+ */
+function mayAlertOnMinutes(
+  settings: UsageDetectorSettings,
+  applied: AppliedBatch,
+  credentialId: string,
+  usage: CredentialUsage,
+): boolean {
+  const found = applied.credentials.get(credentialId);
+  if (found === undefined) return false;
+  if (settings.volumeSpike.enabled && found.busiestMinute >= settings.volumeSpike.minRequests) return true;
+  if (!settings.errorRate.enabled) return false;
+  for (const counts of usage.minutes.values()) if (counts[2] + counts[3] > 0) return true;
+  return false;
 }
 
 function latestMinute(usage: CredentialUsage): number {

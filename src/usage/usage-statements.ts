@@ -7,7 +7,7 @@
 export interface UsageStatements {
   /** `[credential, ip]` rows → per row the credential's first recorded use and whether the address is known. */
   readonly lookup: string;
-  /** `[credential, minute, 2xx, 3xx, 4xx, 5xx]` rows, added to the stored minutes. */
+  /** `[credential, minute, 2xx, 3xx, 4xx, 5xx]` rows, added to the stored minutes → each minute's `credential_id` and stored `total`. */
   readonly addMinutes: string;
   /** `[credential, ip, firstSeen, lastSeen, count]` rows, merged into the stored addresses. */
   readonly addIps: string;
@@ -37,7 +37,8 @@ export function usageStatements(dialect: 'sqlite' | 'postgres'): UsageStatements
         status_2xx = usage_minutes.status_2xx + excluded.status_2xx,
         status_3xx = usage_minutes.status_3xx + excluded.status_3xx,
         status_4xx = usage_minutes.status_4xx + excluded.status_4xx,
-        status_5xx = usage_minutes.status_5xx + excluded.status_5xx`,
+        status_5xx = usage_minutes.status_5xx + excluded.status_5xx
+      returning credential_id, status_2xx + status_3xx + status_4xx + status_5xx as total`,
     addIps: `insert into usage_ips (credential_id, ip, first_seen, last_seen, request_count)
       select ${text(0)}, ${text(1)}, ${int(2)}, ${int(3)}, ${int(4)} from ${rows} where true
       on conflict (credential_id, ip) do update set

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.ts';
+import { KnownAddresses } from './known-addresses.ts';
 import type { CredentialUsage, UsageBatch } from './usage-counter.ts';
 import { chunksOf, type UsageStatements, usageStatements } from './usage-statements.ts';
 
@@ -17,9 +18,21 @@ export interface UsageMinute {
 export interface AppliedBatch {
   /** False when all of this batch was applied before (a retry whose earlier commits landed): nothing added. */
   readonly applied: boolean;
-  /** Per credential this call added: its first recorded use before this batch (null: none) and the addresses it had never used. */
-  readonly credentials: ReadonlyMap<string, { firstUse: number | null; newIps: readonly string[] }>;
+  /** Per credential this call added: what it was before the batch, and its busiest minute after. */
+  readonly credentials: ReadonlyMap<string, AppliedCredential>;
 }
+
+/** One credential of an applied batch, for the detectors. */
+export interface AppliedCredential {
+  /** Its first recorded use before this batch (null: none). */
+  readonly firstUse: number | null;
+  /** The addresses of this batch it had never used. */
+  readonly newIps: readonly string[];
+  /** The most requests stored for one of this batch's minutes, this batch's included. */
+  readonly busiestMinute: number;
+}
+
+type Found = Map<string, { firstUse: number | null; newIps: string[]; busiestMinute: number }>;
 
 const DAY_MS = 86_400_000;
 /**
@@ -33,6 +46,7 @@ export const CREDENTIALS_PER_CHUNK = 500;
 export class UsageStore {
   readonly #db: Kysely<Schema>;
   readonly #statements: UsageStatements;
+  readonly #known = new KnownAddresses();
 
   constructor(db: Kysely<Schema>, dialect: 'sqlite' | 'postgres') {
     this.#db = db;
@@ -43,10 +57,15 @@ export class UsageStore {
    * Adds one batch's counts, a chunk of credentials per transaction with the event loop running
    * between chunks. Each chunk's transaction records a marker (`<id>#<n>`; the last one records the
    * batch id and clears the markers), so a retry of a batch skips what an earlier attempt committed
-   * and a count is never added twice; a crash loses only the chunks not yet committed.
+   * and a count is never added twice; a crash loses only the chunks not yet committed. `pause` gives
+   * the event loop its turn between chunks.
    */
-  async apply(batch: UsageBatch, now: number): Promise<AppliedBatch> {
-    const found = new Map<string, { firstUse: number | null; newIps: string[] }>();
+  async apply(
+    batch: UsageBatch,
+    now: number,
+    pause: () => Promise<unknown> = yieldToEventLoop,
+  ): Promise<AppliedBatch> {
+    const found: Found = new Map();
     const recorded = await this.#db
       .selectFrom('usage_batches')
       .select('id')
@@ -61,7 +80,7 @@ export class UsageStore {
     const markers = chunks.slice(0, -1).map((_, n) => `${batch.id}#${n}`);
     let applied = false;
     for (const [n, chunk] of chunks.entries()) {
-      if (n > 0) await yieldToEventLoop();
+      if (n > 0) await pause();
       const last = n === chunks.length - 1;
       const added = await this.#db.transaction().execute(async (trx) => {
         const inserted = await trx
@@ -70,7 +89,7 @@ export class UsageStore {
           .onConflict((oc) => oc.column('id').doNothing())
           .executeTakeFirst();
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-        await this.#applyChunk(trx, chunk, found);
+        await this.#applyChunk(trx, chunk, found, now);
         if (!last) return true;
         if (markers.length > 0) await trx.deleteFrom('usage_batches').where('id', 'in', markers).execute();
         await trx
@@ -80,6 +99,7 @@ export class UsageStore {
         return true;
       });
       applied ||= added;
+      if (added) this.#confirm(chunk, found);
     }
     return { applied, credentials: found };
   }
@@ -87,31 +107,55 @@ export class UsageStore {
   async #applyChunk(
     trx: Transaction<Schema>,
     chunk: readonly [string, CredentialUsage][],
-    found: Map<string, { firstUse: number | null; newIps: string[] }>,
+    found: Found,
+    now: number,
   ): Promise<void> {
-    const pairs: [string, string][] = [];
-    const minutes: [string, number, number, number, number, number][] = [];
-    const ips: [string, string, number, number, number][] = [];
+    const unknown: [string, string][] = [];
+    const minutes: (string | number)[][] = [];
+    const ips: (string | number)[][] = [];
     for (const [credentialId, usage] of chunk) {
-      found.set(credentialId, { firstUse: null, newIps: [] });
-      for (const [minute, counts] of usage.minutes) minutes.push([credentialId, minute, ...counts]);
+      const firstUse = this.#known.firstUseIfKnown(credentialId, usage.ips.keys(), now);
+      found.set(credentialId, { firstUse: firstUse ?? null, newIps: [], busiestMinute: 0 });
+      for (const [minute, counts] of usage.minutes)
+        minutes.push([credentialId, minute, counts[0], counts[1], counts[2], counts[3]]);
       for (const [ip, use] of usage.ips) {
-        pairs.push([credentialId, ip]);
+        if (firstUse === undefined) unknown.push([credentialId, ip]);
         ips.push([credentialId, ip, use.firstSeen, use.lastSeen, use.count]);
       }
     }
     // Read before writing: the detectors want each credential's state before this batch.
-    const known = await trx.executeQuery<LookupRow>(
-      CompiledQuery.raw(this.#statements.lookup, [JSON.stringify(pairs)]),
-    );
-    for (const row of known.rows) {
-      const entry = found.get(row.credential_id);
-      if (entry === undefined) continue;
-      if (row.first_use != null) entry.firstUse = Number(row.first_use);
-      if (Number(row.known) === 0) entry.newIps.push(row.ip);
+    if (unknown.length > 0) {
+      const known = await trx.executeQuery<LookupRow>(
+        CompiledQuery.raw(this.#statements.lookup, [JSON.stringify(unknown)]),
+      );
+      for (const row of known.rows) {
+        const entry = found.get(row.credential_id);
+        if (entry === undefined) continue;
+        if (row.first_use != null) entry.firstUse = Number(row.first_use);
+        if (Number(row.known) === 0) entry.newIps.push(row.ip);
+      }
     }
-    await trx.executeQuery(CompiledQuery.raw(this.#statements.addMinutes, [JSON.stringify(minutes)]));
+    const totals = await trx.executeQuery<MinuteTotalRow>(
+      CompiledQuery.raw(this.#statements.addMinutes, [JSON.stringify(minutes)]),
+    );
+    for (const row of totals.rows) {
+      const entry = found.get(row.credential_id);
+      if (entry !== undefined) entry.busiestMinute = Math.max(entry.busiestMinute, Number(row.total));
+    }
     await trx.executeQuery(CompiledQuery.raw(this.#statements.addIps, [JSON.stringify(ips)]));
+  }
+
+  /** Remembers what a committed chunk proved of its credentials' addresses (`KnownAddresses`). */
+  #confirm(chunk: readonly [string, CredentialUsage][], found: Found): void {
+    for (const [credentialId, usage] of chunk) {
+      let firstUse = found.get(credentialId)?.firstUse ?? Number.POSITIVE_INFINITY;
+      const seen: [string, number][] = [];
+      for (const [ip, use] of usage.ips) {
+        firstUse = Math.min(firstUse, use.firstSeen);
+        seen.push([ip, use.lastSeen]);
+      }
+      this.#known.confirm(credentialId, firstUse, seen);
+    }
   }
 
   /**
@@ -256,6 +300,11 @@ interface LookupRow {
   ip: string;
   first_use: number | string | null;
   known: number | string;
+}
+
+interface MinuteTotalRow {
+  credential_id: string;
+  total: number | string;
 }
 
 interface UsageMinuteRow {

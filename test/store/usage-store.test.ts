@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/server/migrations.ts';
 import type { AlertSink } from '../../src/usage/alert-sink.ts';
 import { type UsageBatch, UsageCounter } from '../../src/usage/usage-counter.ts';
 import { runUsageDetectors } from '../../src/usage/usage-detectors.ts';
+import { UsagePurge } from '../../src/usage/usage-purge.ts';
 import { DEFAULT_USAGE_SETTINGS } from '../../src/usage/usage-settings.ts';
 import { CREDENTIALS_PER_CHUNK, UsageStore } from '../../src/usage/usage-store.ts';
 import { createTestPostgres, POSTGRES_SKIP_MESSAGE, type TestPostgres } from '../support/postgres.ts';
@@ -47,7 +48,11 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       assert.equal((await store.apply(batch, T0 + 2 * MINUTE)).applied, false);
       counter.count('cred-1', '192.0.2.1', 201, T0 + MINUTE + 30);
       const second = await store.apply(counter.take(), T0 + 2 * MINUTE);
-      assert.deepEqual(second.credentials.get('cred-1'), { firstUse: T0 + 1_000, newIps: [] });
+      assert.deepEqual(second.credentials.get('cred-1'), {
+        firstUse: T0 + 1_000,
+        newIps: [],
+        busiestMinute: 3,
+      });
       assert.deepEqual(await store.minutes('cred-1', T0, T0 + 2 * MINUTE), [
         { minute: T0, status2xx: 1, status3xx: 0, status4xx: 1, status5xx: 0 },
         { minute: T0 + MINUTE, status2xx: 1, status3xx: 1, status4xx: 0, status5xx: 1 },
@@ -88,6 +93,47 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       assert.ok(raised.every((a) => a.subject === 'credential:cred-2'));
     });
 
+    it('a minute filled over several batches is a volume spike once it holds enough requests', async () => {
+      const raised: string[] = [];
+      const sink: AlertSink = { raise: ({ rule }) => void raised.push(rule) };
+      const counter = new UsageCounter('run-spike');
+      const day = 24 * 60 * MINUTE;
+      for (let m = 0; m < 61; m++) counter.count('cred-5', '198.51.100.5', 200, T0 + m * MINUTE);
+      await store.apply(counter.take(), T0 + day);
+      // Four flushes within one minute, 30 requests each: only the stored minute reaches 100.
+      for (let flush = 1; flush <= 4; flush++) {
+        for (let i = 0; i < 30; i++) counter.count('cred-5', '198.51.100.5', 200, T0 + 61 * MINUTE + flush);
+        const batch = counter.take();
+        const now = T0 + day + flush;
+        const applied = await store.apply(batch, now);
+        assert.equal(applied.credentials.get('cred-5')?.busiestMinute, 30 * flush);
+        await runUsageDetectors({
+          store,
+          sink,
+          settings: DEFAULT_USAGE_SETTINGS.detectors,
+          batch,
+          applied,
+          now,
+        });
+        assert.deepEqual(raised, flush < 4 ? [] : ['volume_spike'], `after flush ${flush}`);
+      }
+    });
+
+    it('an address used again after retention purged it is new again; one used lately is known', async () => {
+      const counter = new UsageCounter('run-purged');
+      const use = async (at: number) => {
+        counter.count('cred-6', '203.0.113.66', 200, at);
+        return (await store.apply(counter.take(), at)).credentials.get('cred-6');
+      };
+      assert.deepEqual((await use(T0))?.newIps, ['203.0.113.66']);
+      assert.deepEqual(await use(T0 + MINUTE), { firstUse: T0, newIps: [], busiestMinute: 1 });
+      // Retention's shortest period is an hour after an address's last use.
+      const later = T0 + MINUTE + 2 * 60 * MINUTE;
+      const removed = await new UsagePurge(database.db).purgeBatch(later - 60 * MINUTE, 1_000);
+      assert.ok((removed.usage_ips ?? 0) >= 1);
+      assert.deepEqual(await use(later), { firstUse: null, newIps: ['203.0.113.66'], busiestMinute: 1 });
+    });
+
     it('a batch of many credentials counts each exactly once, also when a write fails midway and is retried', async () => {
       const counter = new UsageCounter('run-many');
       const credentials = 2 * CREDENTIALS_PER_CHUNK + 200;
@@ -117,6 +163,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       assert.deepEqual(applied.credentials.get(id(credentials - 1)), {
         firstUse: null,
         newIps: ['192.0.2.10', `198.51.100.${(credentials - 1) % 7}`],
+        busiestMinute: 31,
       });
       assert.equal((await store.apply(batch, T0 + 2 * MINUTE)).applied, false);
       for (const i of [0, CREDENTIALS_PER_CHUNK - 1, CREDENTIALS_PER_CHUNK + 5, credentials - 2]) {
