@@ -189,7 +189,7 @@ export const GATEWAY_FILE_SCHEMA = Type.Object(
               integer(
                 100,
                 60_000,
-                'How often usage records are written (default 5000): what a crash can lose. A batch that took more than 5% of this waits longer, up to 60000.',
+                'How often usage records are written (default 5000): what a crash can lose. A batch that took more than 2.5% of this waits longer, up to 60000.',
               ),
             ),
           },

@@ -2,6 +2,12 @@ import type { RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
 import { type LimitDecision, type TokenBucketState, takeToken } from './token-bucket.ts';
 
 const SWEEP_INTERVAL_MS = 10_000;
+/**
+ * How long a bucket is kept after it is full again. Dropping it then changes no answer, but a key
+ * used every few seconds would get a new bucket (an allocation and a map insert) at almost every
+ * request; kept a minute, it is reused.
+ */
+const KEEP_FULL_MS = 60_000;
 
 interface Bucket extends TokenBucketState {
   /** When the bucket will have refilled completely: from then on, dropping it changes nothing. */
@@ -10,7 +16,8 @@ interface Bucket extends TokenBucketState {
 
 /**
  * Token buckets in this process's memory: the default, and the fallback of the Redis limiter. A
- * bucket idle long enough to be full again is the same as no bucket, so a periodic sweep drops it;
+ * bucket idle long enough to be full again is the same as no bucket, so a periodic sweep drops it
+ * (a minute later, so a key in steady use keeps its own);
  * `maxBuckets` bounds memory under a flood of distinct keys (a dropped bucket restarts full).
  */
 export class MemoryRateLimiter implements RateLimiter {
@@ -42,11 +49,11 @@ export class MemoryRateLimiter implements RateLimiter {
     return decision;
   }
 
-  /** Drops the buckets that are full again. */
+  /** Drops the buckets that have been full again for a minute. */
   sweep(now: number): void {
     for (const buckets of this.#buckets.values()) {
       for (const [key, state] of buckets) {
-        if (state.fullAt <= now) {
+        if (state.fullAt + KEEP_FULL_MS <= now) {
           buckets.delete(key);
           this.#count--;
         }

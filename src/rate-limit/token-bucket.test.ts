@@ -67,7 +67,7 @@ describe('memory rate limiter', () => {
     limiter.close();
   });
 
-  it('forgets buckets once they are full again, and stays within its bound', () => {
+  it('forgets buckets a minute after they are full again, and stays within its bound', () => {
     const limiter = new MemoryRateLimiter({ maxBuckets: 2 });
     const policy = rateLimitPolicy('ip', { requests_per_second: 10, burst: 10 });
     limiter.take('a', policy, 0);
@@ -77,6 +77,11 @@ describe('memory rate limiter', () => {
     limiter.sweep(50);
     assert.equal(limiter.size, 2);
     limiter.sweep(100);
+    assert.equal(limiter.size, 2, 'full again, but kept for the next request');
+    assert.equal(limiter.take('b', policy, 30_000).remaining, 9, 'a kept bucket answers as a new one would');
+    limiter.sweep(60_100);
+    assert.equal(limiter.size, 1);
+    limiter.sweep(90_100);
     assert.equal(limiter.size, 0);
     limiter.close();
   });

@@ -18,7 +18,7 @@ export interface UsageFlusher {
  * so with very many active credentials a flush every `flushIntervalMs` would take a large part of
  * the data path's thread: the next flush then waits until writing stays within this share.
  */
-export const USAGE_WRITE_BUDGET = 0.05;
+export const USAGE_WRITE_BUDGET = 0.025;
 /** The longest wait between flushes however large they are (what a crash can lose at worst). */
 export const MAX_USAGE_FLUSH_INTERVAL_MS = 60_000;
 
