@@ -18,6 +18,12 @@ export interface Caller {
   readonly scope: string;
   /** This credential's own token bucket; null means the gateway default. */
   readonly rateLimit: RateLimit | null;
+  /**
+   * Set when the same caller object serves every request of a cached credential: where the rate
+   * limiter and the usage counter keep their reference to this credential's state, so a request
+   * finds it without a lookup in a map of every key (`LimitMemo`; each keeps its own symbol).
+   */
+  readonly memo?: Record<symbol, unknown>;
 }
 
 export type AuthOutcome =

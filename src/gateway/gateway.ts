@@ -106,7 +106,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   ): Promise<void> {
     const policy = credentialPolicyOf(caller);
     if (policy !== null) {
-      let decision = limiter.take(caller.credentialId, policy, Date.now());
+      let decision = limiter.take(caller.credentialId, policy, Date.now(), caller.memo);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, policy, decision);
     }
@@ -225,7 +225,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     const policy = credentialPolicyOf(caller);
     let limit: LimitDecision | null = null;
     if (policy !== null) {
-      let decision = limiter.take(caller.credentialId, policy, now);
+      let decision = limiter.take(caller.credentialId, policy, now, caller.memo);
       if (decision instanceof Promise) decision = await decision;
       if (!decision.allowed) return endings.rateLimited(res, record, policy, decision);
       limit = decision;

@@ -101,6 +101,7 @@ export function createApiKeyStrategy(deps: {
         scopes,
         scope: scopes.join(' '),
         rateLimit,
+        memo: {},
       });
       outcome = Object.freeze({ ok: true, caller });
       successes.set(result.credential, outcome);

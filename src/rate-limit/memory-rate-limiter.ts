@@ -1,4 +1,4 @@
-import type { RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
+import type { LimitMemo, RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
 import { type LimitDecision, type TokenBucketState, takeToken } from './token-bucket.ts';
 
 const SWEEP_INTERVAL_MS = 10_000;
@@ -12,6 +12,10 @@ const KEEP_FULL_MS = 60_000;
 interface Bucket extends TokenBucketState {
   /** When the bucket will have refilled completely: from then on, dropping it changes nothing. */
   fullAt: number;
+  readonly key: string;
+  readonly policy: string;
+  /** Set when the sweep or the bound removed it from the map: a memo of it is stale. */
+  dropped: boolean;
 }
 
 /**
@@ -24,6 +28,7 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly #buckets = new Map<string, Map<string, Bucket>>();
   readonly #maxBuckets: number;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #memoKey = Symbol('rate-limit bucket');
   #count = 0;
 
   constructor(options: { maxBuckets?: number } = {}) {
@@ -31,7 +36,18 @@ export class MemoryRateLimiter implements RateLimiter {
     this.#sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS).unref();
   }
 
-  take(key: string, policy: RateLimitPolicy, now: number): LimitDecision {
+  take(key: string, policy: RateLimitPolicy, now: number, memo?: LimitMemo): LimitDecision {
+    let state = memo?.[this.#memoKey] as Bucket | undefined;
+    if (state === undefined || state.dropped || state.key !== key || state.policy !== policy.name) {
+      state = this.#bucketOf(key, policy, now);
+      if (memo !== undefined) memo[this.#memoKey] = state;
+    }
+    const decision = takeToken(state, policy.requestsPerSecond, policy.burst, now);
+    state.fullAt = now + decision.resetMs;
+    return decision;
+  }
+
+  #bucketOf(key: string, policy: RateLimitPolicy, now: number): Bucket {
     let buckets = this.#buckets.get(policy.name);
     if (buckets === undefined) {
       buckets = new Map();
@@ -40,13 +56,11 @@ export class MemoryRateLimiter implements RateLimiter {
     let state = buckets.get(key);
     if (state === undefined) {
       if (this.#count >= this.#maxBuckets) this.#evictOldest(buckets);
-      state = { tokens: policy.burst, updatedAt: now, fullAt: now };
+      state = { tokens: policy.burst, updatedAt: now, fullAt: now, key, policy: policy.name, dropped: false };
       buckets.set(key, state);
       this.#count++;
     }
-    const decision = takeToken(state, policy.requestsPerSecond, policy.burst, now);
-    state.fullAt = now + decision.resetMs;
-    return decision;
+    return state;
   }
 
   /** Drops the buckets that have been full again for a minute. */
@@ -54,6 +68,7 @@ export class MemoryRateLimiter implements RateLimiter {
     for (const buckets of this.#buckets.values()) {
       for (const [key, state] of buckets) {
         if (state.fullAt + KEEP_FULL_MS <= now) {
+          state.dropped = true;
           buckets.delete(key);
           this.#count--;
         }
@@ -70,9 +85,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   #evictOldest(buckets: Map<string, Bucket>): void {
-    const oldest = buckets.keys().next();
+    const oldest = buckets.entries().next();
     if (!oldest.done) {
-      buckets.delete(oldest.value);
+      oldest.value[1].dropped = true;
+      buckets.delete(oldest.value[0]);
       this.#count--;
     }
   }

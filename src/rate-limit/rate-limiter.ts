@@ -16,11 +16,24 @@ export interface RateLimitPolicy {
 }
 
 /**
+ * Where a limiter may keep a reference to the bucket of one key between its requests (the
+ * caller's `memo`, one per cached credential): the bucket is then found without a lookup in a map
+ * of every key. Each limiter keeps its own symbol-keyed property; the map stays the truth.
+ */
+export type LimitMemo = Record<symbol, unknown>;
+
+/**
  * Takes one token from the bucket of `key` under `policy`. The in-memory limiter answers
- * synchronously (no await on the hot path); a shared one (Redis) answers with a promise.
+ * synchronously (no await on the hot path); a shared one (Redis) answers with a promise. `memo`,
+ * when given, belongs to `key` alone.
  */
 export interface RateLimiter {
-  take(key: string, policy: RateLimitPolicy, now: number): LimitDecision | Promise<LimitDecision>;
+  take(
+    key: string,
+    policy: RateLimitPolicy,
+    now: number,
+    memo?: LimitMemo,
+  ): LimitDecision | Promise<LimitDecision>;
   close(): Promise<void>;
 }
 

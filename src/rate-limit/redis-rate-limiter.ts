@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../db/redis.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
-import type { RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
+import type { LimitMemo, RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
 import type { LimitDecision } from './token-bucket.ts';
 
 /**
@@ -63,7 +63,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.#logger = options.logger;
   }
 
-  take(key: string, policy: RateLimitPolicy, now: number): Promise<LimitDecision> {
+  take(key: string, policy: RateLimitPolicy, now: number, memo?: LimitMemo): Promise<LimitDecision> {
     return this.#redis
       .gatehouseTakeToken(`${this.#prefix}${policy.name}:${key}`, policy.requestsPerSecond, policy.burst)
       .then(
@@ -81,7 +81,7 @@ export class RedisRateLimiter implements RateLimiter {
               'redis rate limiter unavailable; enforcing limits per instance',
             );
           }
-          return this.#fallback.take(key, policy, now);
+          return this.#fallback.take(key, policy, now, memo);
         },
       );
   }

@@ -67,6 +67,25 @@ describe('memory rate limiter', () => {
     limiter.close();
   });
 
+  it("a caller's memo finds the same bucket the map holds, and never a dropped one or another key's", () => {
+    const limiter = new MemoryRateLimiter({ maxBuckets: 2 });
+    const policy = rateLimitPolicy('credential', { requests_per_second: 1, burst: 3 });
+    const memo = {};
+    assert.equal(limiter.take('k1', policy, 0, memo).remaining, 2);
+    assert.equal(limiter.take('k1', policy, 0).remaining, 1, 'the memo and the map share one bucket');
+    assert.equal(limiter.take('k1', policy, 0, memo).remaining, 0);
+    assert.equal(limiter.take('k2', policy, 0, memo).remaining, 2, 'a memo of another key is not used');
+    assert.equal(limiter.take('k1', policy, 0, memo).allowed, false);
+    // The bound drops k1 (the oldest): a memo of it must not resurrect its empty bucket.
+    limiter.take('k3', policy, 0);
+    assert.equal(limiter.take('k1', policy, 0, memo).remaining, 2);
+    limiter.sweep(70_000);
+    assert.equal(limiter.size, 0);
+    assert.equal(limiter.take('k1', policy, 70_000, memo).remaining, 2);
+    assert.equal(limiter.size, 1, 'a swept bucket is made again in the map, not kept in the memo alone');
+    limiter.close();
+  });
+
   it('forgets buckets a minute after they are full again, and stays within its bound', () => {
     const limiter = new MemoryRateLimiter({ maxBuckets: 2 });
     const policy = rateLimitPolicy('ip', { requests_per_second: 10, burst: 10 });
