@@ -20,8 +20,8 @@ export interface Caller {
   readonly rateLimit: RateLimit | null;
   /**
    * Set when the same caller object serves every request of a cached credential: where the rate
-   * limiter and the usage counter keep their reference to this credential's state, so a request
-   * finds it without a lookup in a map of every key (`LimitMemo`; each keeps its own symbol).
+   * limiter keeps its reference to this credential's bucket, so a request finds it without a lookup
+   * in a map of every key (`LimitMemo`).
    */
   readonly memo?: Record<symbol, unknown>;
 }

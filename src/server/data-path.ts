@@ -85,8 +85,7 @@ export async function startDataPath(
     observe: (record, status) => {
       metrics.observe(record, status);
       const credentialId = record.caller?.credentialId ?? record.credentialId;
-      if (credentialId !== null)
-        counter.count(credentialId, record.ip, status, Date.now(), record.caller?.memo);
+      if (credentialId !== null) counter.count(credentialId, record.ip, status, Date.now());
     },
   }).catch(async (error: unknown) => {
     await usage.close();

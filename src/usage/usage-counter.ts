@@ -21,13 +21,7 @@ export class CredentialUsage {
   #minutes: Map<number, StatusCounts> | null = null;
   #ips: Map<string, IpUse> | null = null;
 
-  /** The number of the counter's batch this entry counts in. */
-  readonly batch: number;
-  readonly credentialId: string;
-
-  constructor(credentialId: string, batch: number, minute: number, ip: string, now: number) {
-    this.credentialId = credentialId;
-    this.batch = batch;
+  constructor(minute: number, ip: string, now: number) {
     this.#minute = minute;
     this.#ip = ip;
     this.#use = { firstSeen: now, lastSeen: now, count: 0 };
@@ -88,27 +82,19 @@ const MINUTE_MS = 60_000;
 export class UsageCounter {
   #credentials = new Map<string, CredentialUsage>();
   #batch = 0;
-  readonly #memoKey = Symbol('usage entry');
   readonly #prefix: string;
 
   constructor(batchPrefix: string) {
     this.#prefix = batchPrefix;
   }
 
-  /**
-   * Counts one request of `credentialId` from `ip` that ended with `status` at `now` (ms). `memo`,
-   * when given, belongs to `credentialId` alone (the caller's): it keeps this batch's entry.
-   */
-  count(credentialId: string, ip: string, status: number, now: number, memo?: Record<symbol, unknown>): void {
+  /** Counts one request of `credentialId` from `ip` that ended with `status` at `now` (ms). */
+  count(credentialId: string, ip: string, status: number, now: number): void {
     const minute = now - (now % MINUTE_MS);
-    let usage = memo?.[this.#memoKey] as CredentialUsage | undefined;
-    if (usage === undefined || usage.batch !== this.#batch || usage.credentialId !== credentialId) {
-      usage = this.#credentials.get(credentialId);
-      if (usage === undefined) {
-        usage = new CredentialUsage(credentialId, this.#batch, minute, ip, now);
-        this.#credentials.set(credentialId, usage);
-      }
-      if (memo !== undefined) memo[this.#memoKey] = usage;
+    let usage = this.#credentials.get(credentialId);
+    if (usage === undefined) {
+      usage = new CredentialUsage(minute, ip, now);
+      this.#credentials.set(credentialId, usage);
     }
     usage.count(minute, status < 300 ? 0 : status < 400 ? 1 : status < 500 ? 2 : 3, ip, now);
   }
