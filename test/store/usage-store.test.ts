@@ -63,6 +63,20 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       ]);
     });
 
+    /** Applies a batch, then runs the default detectors on it, as the flusher does. */
+    const applyAndDetect = async (batch: UsageBatch, now: number, sink: AlertSink) => {
+      const applied = await store.apply(batch, now);
+      await runUsageDetectors({
+        store,
+        sink,
+        settings: DEFAULT_USAGE_SETTINGS.detectors,
+        batch,
+        applied,
+        now,
+      });
+      return applied;
+    };
+
     it('detectors: new_ip after the learning period, volume_spike, error_rate', async () => {
       const raised: { rule: string; subject: string }[] = [];
       const sink: AlertSink = { raise: ({ rule, subject }) => void raised.push({ rule, subject }) };
@@ -79,16 +93,7 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
           i < 90 ? 500 : 200,
           T0 + 61 * MINUTE,
         );
-      const batch = counter.take();
-      const applied = await store.apply(batch, now);
-      await runUsageDetectors({
-        store,
-        sink,
-        settings: DEFAULT_USAGE_SETTINGS.detectors,
-        batch,
-        applied,
-        now,
-      });
+      await applyAndDetect(counter.take(), now, sink);
       assert.deepEqual(raised.map((a) => a.rule).sort(), ['error_rate', 'new_ip', 'volume_spike']);
       assert.ok(raised.every((a) => a.subject === 'credential:cred-2'));
     });
@@ -103,18 +108,8 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       // Four flushes within one minute, 30 requests each: only the stored minute reaches 100.
       for (let flush = 1; flush <= 4; flush++) {
         for (let i = 0; i < 30; i++) counter.count('cred-5', '198.51.100.5', 200, T0 + 61 * MINUTE + flush);
-        const batch = counter.take();
-        const now = T0 + day + flush;
-        const applied = await store.apply(batch, now);
+        const applied = await applyAndDetect(counter.take(), T0 + day + flush, sink);
         assert.equal(applied.credentials.get('cred-5')?.busiestMinute, 30 * flush);
-        await runUsageDetectors({
-          store,
-          sink,
-          settings: DEFAULT_USAGE_SETTINGS.detectors,
-          batch,
-          applied,
-          now,
-        });
         assert.deepEqual(raised, flush < 4 ? [] : ['volume_spike'], `after flush ${flush}`);
       }
     });
